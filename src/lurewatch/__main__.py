@@ -1,0 +1,3 @@
+from lurewatch.cli.app import main
+
+main()

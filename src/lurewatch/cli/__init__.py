@@ -1,0 +1,1 @@
+"""The `lurewatch` command line. Only this package knows about the terminal."""

@@ -1,0 +1,53 @@
+"""`lurewatch demo`: generate the sample scenario, ingest it, detect, and show the alerts."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from lurewatch.baselines.senders import build_sender_baseline
+from lurewatch.cli.common import DEFAULT_DB, DbOpt, JsonOpt, console, open_store
+from lurewatch.cli.detect import alerts
+from lurewatch.cli.ingest import show_summary
+from lurewatch.demo.scenario import build
+from lurewatch.detections.context import DetectionContext
+from lurewatch.detections.engine import run_detections
+from lurewatch.pipeline.ingest import ingest_paths
+
+
+def demo(
+    db: DbOpt = DEFAULT_DB,
+    out: Annotated[
+        Path | None, typer.Option(help="Keep the generated mail in this folder.")
+    ] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Run lurewatch end to end on generated mail (offline: DNS is answered by the scenario)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = out or Path(tmp) / "mail"
+        if db.exists():
+            db.unlink()
+        if not json:
+            console.print(f"generating the demo mailboxes in {folder}")
+        data = build(folder)
+        with open_store(db) as store:
+            summary = ingest_paths(store, [folder], data.settings, data.world.resolver, workers=1)
+            if not json:
+                show_summary(summary)
+            build_sender_baseline(store, data.settings)
+            run_detections(DetectionContext(settings=data.settings, store=store))
+    if not json:
+        console.print(f"\nAlerts (the store is {db}; try `lurewatch alerts --db {db} --json`):")
+    alerts(
+        db=db,
+        config=None,
+        json=json,
+        min_severity="low",
+        rule=None,
+        clause=None,
+        state=None,
+        limit=0,
+    )

@@ -1,0 +1,168 @@
+"""The settings model: one TOML file (`lurewatch.toml` or `--config`), every setting with a safe default.
+
+Each section is a dataclass; its field comments are the documentation of the setting.
+Unknown keys are an error (a typo must not silently fall back to a default).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, get_type_hints
+
+from lurewatch.errors import ConfigError
+
+
+@dataclass
+class Organization:
+    # The organization's own mail domains; subdomains count as the organization's too.
+    domains: list[str] = field(default_factory=list)
+    # Display names that attackers impersonate: executives, finance, help desk.
+    vip_names: list[str] = field(default_factory=list)
+    # Address ranges of the organization's own hosts (CIDR).
+    internal_networks: list[str] = field(
+        default_factory=lambda: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"]
+    )
+
+
+@dataclass
+class EmailAuth:
+    # "verify": check SPF/DKIM/DMARC/ARC live with DNS; "upstream": use only Authentication-Results
+    # written by a trusted server; "both": verify, and use trusted upstream results where live
+    # verification cannot decide (mail read long after delivery, when keys have rotated).
+    mode: str = "both"
+    # authserv-ids whose Authentication-Results headers are believed (anyone can write the header).
+    trusted_authserv_ids: list[str] = field(default_factory=list)
+    # Host names (or ".suffix" patterns) of the organization's own mail relays. The first Received
+    # hop added by one of them marks the trust boundary: its connecting IP is the one SPF checks,
+    # and Authentication-Results above it (also ones without an authserv-id, as Microsoft 365
+    # writes them) are believed.
+    trusted_relays: list[str] = field(default_factory=list)
+    # Mailing lists and forwarders whose ARC seals are believed (domains of the ARC-Seal d= tag).
+    trusted_arc_sealers: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Dns:
+    # No DNS at all: every lookup is a temporary error at once. Use where there is no network.
+    offline: bool = False
+    # Seconds one lookup may take.
+    timeout: float = 2.0
+    # After this many consecutive network failures the resolver stops trying (answers temperror).
+    give_up_after: int = 5
+    # Name servers to ask instead of the system's (IP addresses).
+    nameservers: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Baseline:
+    # Days of history that define "usual": a sender first seen inside the window is "new".
+    window_days: int = 90
+    # A sender seen in at most this many messages before the one judged is "rare".
+    rare_max_messages: int = 3
+
+
+@dataclass
+class SenderFanout:
+    # A new or rare sender reaching at least this many distinct internal recipients ...
+    min_recipients: int = 10
+    # ... within this many hours raises the E2 alert.
+    window_hours: int = 24
+
+
+@dataclass
+class Allowlist:
+    # Sender addresses or domains (a domain covers its subdomains) never alerted on for E1/E2.
+    senders: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Settings:
+    organization: Organization = field(default_factory=Organization)
+    email_auth: EmailAuth = field(default_factory=EmailAuth)
+    dns: Dns = field(default_factory=Dns)
+    baseline: Baseline = field(default_factory=Baseline)
+    sender_fanout: SenderFanout = field(default_factory=SenderFanout)
+    allowlist: Allowlist = field(default_factory=Allowlist)
+    source: str = "defaults"
+
+    def validate(self) -> None:
+        if self.email_auth.mode not in ("verify", "upstream", "both"):
+            raise ConfigError(
+                f"email_auth.mode must be verify, upstream or both, not {self.email_auth.mode!r}"
+            )
+        if self.sender_fanout.min_recipients < 2:
+            raise ConfigError("sender_fanout.min_recipients must be at least 2")
+        if self.baseline.window_days < 1:
+            raise ConfigError("baseline.window_days must be at least 1")
+
+
+def _build(cls: type, data: dict[str, Any], where: str) -> Any:
+    hints = get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}
+    kwargs: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in names or key == "source":
+            raise ConfigError(
+                f"{where}: unknown setting {key!r} (known: {', '.join(sorted(names - {'source'}))})"
+            )
+        hint = hints[key]
+        if dataclasses.is_dataclass(hint):
+            if not isinstance(value, dict):
+                raise ConfigError(f"{where}.{key} must be a table")
+            kwargs[key] = _build(hint, value, f"{where}.{key}" if where else key)  # type: ignore[arg-type]
+        else:
+            kwargs[key] = _coerce(value, hint, f"{where}.{key}" if where else key)
+    return cls(**kwargs)
+
+
+def _coerce(value: Any, hint: Any, where: str) -> Any:
+    origin = getattr(hint, "__origin__", None)
+    if origin is list:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{where} must be a list of strings")
+        return list(value)
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where} must be true or false")
+        return value
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{where} must be a whole number")
+        return value
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"{where} must be a number")
+        return float(value)
+    if hint is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{where} must be a string")
+        return value
+    return value
+
+
+def load_settings(path: str | Path | None = None) -> Settings:
+    """Read settings from `path`, or from ./lurewatch.toml when present, else the defaults."""
+    if path is None:
+        default = Path("lurewatch.toml")
+        if not default.exists():
+            settings = Settings()
+            settings.validate()
+            return settings
+        path = default
+    p = Path(path)
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {p}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read config file {p}: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {p} is not valid TOML: {exc}") from None
+    settings = _build(Settings, data, "")
+    settings.source = str(p)
+    settings.validate()
+    assert isinstance(settings, Settings)
+    return settings

@@ -1,0 +1,1 @@
+"""Generated sample data: the scenario behind `lurewatch demo`, and realistic mail for benchmarks."""

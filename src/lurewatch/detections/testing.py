@@ -1,0 +1,60 @@
+"""Running a detection against its own examples: the proof that ships beside every rule."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lurewatch.config import Settings
+from lurewatch.detections.base import Detection, EventDetection, Example, QueryDetection
+from lurewatch.detections.context import DetectionContext
+from lurewatch.detections.engine import evaluate_event
+from lurewatch.detections.examples import blank_row
+from lurewatch.pipeline.email_rows import direction, recipient_rows
+from lurewatch.store import Store
+
+
+def example_settings() -> Settings:
+    """The organization every example is written for: corp.example, whose CEO is Dana Whitfield."""
+    s = Settings()
+    s.organization.domains = ["corp.example"]
+    s.organization.vip_names = ["Dana Whitfield"]
+    return s
+
+
+def load_example(store: Store, example: Example, settings: Settings) -> None:
+    """Write an example's events into a store; email rows also get their recipient rows."""
+    for table, rows in example.events.items():
+        full: list[dict[str, Any]] = []
+        for r in rows:
+            row = blank_row(table)
+            row.update(r)
+            full.append(row)
+        if table == "email":
+            for row in full:
+                if not row.get("email.direction"):
+                    addrs = list(row.get("email.to.address") or []) + list(
+                        row.get("email.cc.address") or []
+                    )
+                    row["email.direction"] = direction(row, addrs, settings.organization.domains)
+                store.insert("email_recipient", recipient_rows(row, settings.organization.domains))
+        store.insert(table, full)
+
+
+def example_fires(det: Detection, example: Example, settings: Settings | None = None) -> bool:
+    settings = settings or example_settings()
+    if isinstance(det, EventDetection):
+        ctx = DetectionContext(settings=settings)
+        return evaluate_event(det, dict(example.events), ctx) is not None
+    assert isinstance(det, QueryDetection)
+    with Store(":memory:") as store:
+        load_example(store, example, settings)
+        return bool(det.run(DetectionContext(settings=settings, store=store)))
+
+
+def failing_examples(det: Detection, settings: Settings | None = None) -> list[str]:
+    """Names of the examples whose outcome differs from what they promise."""
+    return [
+        f"{ex.name}: expected {'fire' if ex.fires else 'no alert'}"
+        for ex in det.examples
+        if example_fires(det, ex, settings) != ex.fires
+    ]

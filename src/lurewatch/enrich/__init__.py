@@ -1,0 +1,1 @@
+"""Enrichers: facts that need computation or the outside world. Each takes its client as a parameter."""

@@ -1,0 +1,86 @@
+"""Finding the inputs under the paths a user names and choosing a reader for each by content.
+
+The extension is only a hint: a `.eml` that starts with an mbox "From " line is read as mbox,
+and a Maildir is recognised by its cur/new folders.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from lurewatch.errors import InputError
+from lurewatch.readers.mail_sources import (
+    is_maildir,
+    looks_like_mbox,
+    looks_like_message,
+    read_eml,
+    read_mbox,
+)
+from lurewatch.readers.records import RawMessage, Reject
+
+SKIP_NAMES = {".DS_Store", "Thumbs.db", "MANIFEST.json", "README.md", "README"}
+SKIP_SUFFIXES = {".SOURCE", ".md", ".yml", ".yaml", ".key", ".pub", ".py"}
+
+
+@dataclass(frozen=True)
+class Input:
+    path: Path
+    format: str  # eml, mbox, unknown
+
+
+def sniff_format(path: Path) -> str:
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(4096)
+    except OSError:
+        return "unreadable"
+    if looks_like_mbox(head):
+        return "mbox"
+    if looks_like_message(head):
+        return "eml"
+    return "unknown"
+
+
+def discover(paths: list[str | Path]) -> Iterator[Input]:
+    """Every file under the given paths, with its sniffed format, in a stable order."""
+    for p in paths:
+        path = Path(p)
+        if not path.exists():
+            raise InputError(f"no such file or folder: {path}")
+        if path.is_file():
+            yield Input(path, sniff_format(path))
+            continue
+        if is_maildir(path):
+            for sub in ("cur", "new"):
+                for f in sorted((path / sub).iterdir()):
+                    if f.is_file() and not f.name.startswith("."):
+                        yield Input(f, "eml")
+            continue
+        for f in sorted(path.rglob("*")):
+            if not f.is_file() or f.name in SKIP_NAMES or f.name.startswith("."):
+                continue
+            if (
+                f.suffix in SKIP_SUFFIXES
+                or "tmp" in f.relative_to(path).parts[:-1]
+                and is_maildir(f.parent.parent)
+            ):
+                continue
+            yield Input(f, sniff_format(f))
+
+
+def read_messages(inp: Input) -> Iterator[RawMessage | Reject]:
+    if inp.format == "mbox":
+        yield from read_mbox(inp.path)
+    elif inp.format == "eml":
+        yield from read_eml(inp.path)
+    elif inp.format == "unreadable":
+        yield Reject("file", str(inp.path), None, "cannot read file")
+    else:
+        yield Reject(
+            "file",
+            str(inp.path),
+            None,
+            "unknown format: not mail, and no other reader recognises it",
+        )

@@ -1,0 +1,322 @@
+"""One mail message's bytes into an `email` row: addresses, hops, lists, bodies, attachments, defects.
+
+Parsing uses the standard library's modern email API. A message that parses only in part keeps
+what was read and records the parser's defects; only bytes that are not a message at all are
+rejected.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass, field
+from email import policy
+from email.headerregistry import Address
+from email.message import EmailMessage, Message
+from email.parser import BytesParser
+from email.utils import getaddresses, parsedate_to_datetime
+from typing import Any
+
+import orjson
+
+from lurewatch.errors import RecordError
+from lurewatch.ids import event_id
+from lurewatch.readers.mail_sources import looks_like_message
+from lurewatch.readers.received import Hop, hops_as_dicts, parse_chain
+from lurewatch.readers.records import RawMessage
+from lurewatch.readers.sniff import sniff_type
+from lurewatch.util.domains import domain_of, registrable_domain
+
+MAX_BODY_CHARS = 2_000_000  # body text/html kept per message
+MAX_PARTS = 500  # MIME parts walked per message
+MAX_HEADER_CHARS = 8192  # one header value kept at most
+MAX_MULTIPARTS = 200  # more multipart containers than this is a nesting bomb, not mail
+
+MAX_ADDRESS_HEADER_BYTES = 32 * 1024  # the stdlib address parser slows down badly past this
+
+_PARSER = BytesParser(policy=policy.default)
+_ADDRESS_FIELDS = (
+    b"from",
+    b"to",
+    b"cc",
+    b"bcc",
+    b"sender",
+    b"reply-to",
+    b"delivered-to",
+    b"x-original-to",
+    b"resent-from",
+    b"resent-to",
+    b"resent-cc",
+)
+_ANGLE = re.compile(r"<([^<>]*)>")
+
+
+@dataclass
+class ParsedEmail:
+    raw: bytes
+    message: EmailMessage
+    row: dict[str, Any]
+    hops: list[Hop]
+    recipients: list[tuple[str, str]] = field(default_factory=list)  # (address, role)
+
+
+def _header_values(msg: Message, name: str) -> list[str]:
+    values: list[str] = []
+    for v in msg.get_all(name, []) or []:
+        try:
+            s = str(v)
+        except Exception:  # a header the registry cannot render: keep its raw form
+            s = str(getattr(v, "_parse_tree", v))
+        values.append(s[:MAX_HEADER_CHARS])
+    return values
+
+
+def _first(msg: Message, name: str) -> str | None:
+    vals = _header_values(msg, name)
+    return vals[0].strip() if vals else None
+
+
+def _addresses(msg: Message, name: str) -> list[tuple[str, str]]:
+    """(display name, lower-case address) pairs of an address header, tolerant of bad syntax."""
+    out: list[tuple[str, str]] = []
+    for value in msg.get_all(name, []) or []:
+        groups = getattr(value, "addresses", None)
+        if groups is not None:
+            try:
+                for a in groups:
+                    if isinstance(a, Address) and a.addr_spec and a.addr_spec != "<>":
+                        out.append((a.display_name or "", a.addr_spec.lower()))
+                continue
+            except Exception:
+                pass
+        for disp, addr in getaddresses([str(value)]):
+            if addr:
+                out.append((disp, addr.lower()))
+    return [(d.strip(), a.strip().strip("<>")) for d, a in out if "@" in a or a]
+
+
+def _path_address(value: str | None) -> str | None:
+    if not value:
+        return None
+    m = _ANGLE.search(value)
+    addr = (m.group(1) if m else value).strip().lower()
+    return addr or None
+
+
+def _timestamp(msg: Message, hops: list[Hop], defects: list[str]) -> dt.datetime | None:
+    date = _first(msg, "Date")
+    if date:
+        try:
+            t = parsedate_to_datetime(date)
+            if t.tzinfo is None:
+                t = t.replace(tzinfo=dt.UTC)
+            return t.astimezone(dt.UTC).replace(tzinfo=None)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            defects.append("InvalidDateHeader")
+    for hop in hops:
+        if hop.time:
+            return dt.datetime.fromisoformat(hop.time).astimezone(dt.UTC).replace(tzinfo=None)
+    return None
+
+
+def _decoded_text(part: Message, defects: list[str]) -> str:
+    payload = part.get_payload(decode=True)
+    if not isinstance(payload, bytes):
+        return ""
+    charset = part.get_content_charset() or "us-ascii"
+    try:
+        return payload.decode(charset, errors="replace")
+    except LookupError:
+        defects.append(f"UnknownCharset:{charset[:40]}")
+        return payload.decode("utf-8", errors="replace")
+
+
+def _walk(msg: Message, defects: list[str]) -> tuple[str, str, list[dict[str, Any]]]:
+    text_parts: list[str] = []
+    html_parts: list[str] = []
+    attachments: list[dict[str, Any]] = []
+    count = 0
+    stack: list[Any] = [msg]
+    while stack:
+        part = stack.pop()
+        count += 1
+        if count > MAX_PARTS:
+            defects.append(f"TooManyParts:>{MAX_PARTS}")
+            break
+        if part.is_multipart():
+            payload = part.get_payload()
+            if isinstance(payload, list):
+                stack.extend(reversed(payload))
+            continue
+        ctype = part.get_content_type()
+        filename = part.get_filename()
+        disposition = (part.get_content_disposition() or "").lower()
+        is_attachment = bool(filename) or disposition == "attachment"
+        if not is_attachment and ctype == "text/plain":
+            text_parts.append(_decoded_text(part, defects))
+        elif not is_attachment and ctype == "text/html":
+            html_parts.append(_decoded_text(part, defects))
+        elif ctype == "message/rfc822" and not is_attachment:
+            payload = part.get_payload()
+            if isinstance(payload, list):
+                stack.extend(reversed(payload))
+        else:
+            data = part.get_payload(decode=True)
+            data = data if isinstance(data, bytes) else b""
+            attachments.append(
+                {
+                    "name": str(filename)[:512] if filename else None,
+                    "declared_type": ctype,
+                    "sniffed_type": sniff_type(data),
+                    "size": len(data),
+                    "sha256": hashlib.sha256(data).hexdigest(),
+                }
+            )
+    text = "\n".join(text_parts)[:MAX_BODY_CHARS]
+    html = "\n".join(html_parts)[:MAX_BODY_CHARS]
+    return text, html, attachments
+
+
+def _header_end(data: bytes) -> int:
+    ends = [i for i in (data.find(b"\r\n\r\n"), data.find(b"\n\n")) if i >= 0]
+    return min(ends) if ends else len(data)
+
+
+def _cap_address_headers(data: bytes, defects: list[str]) -> bytes:
+    """Cut address header fields past MAX_ADDRESS_HEADER_BYTES at an address boundary.
+
+    A From or To with tens of thousands of addresses would otherwise take minutes to parse.
+    """
+    end = _header_end(data)
+    if end <= MAX_ADDRESS_HEADER_BYTES:
+        return data
+    lines = data[:end].splitlines(keepends=True)
+    out: list[bytes] = []
+    field: list[bytes] = []
+
+    def flush() -> None:
+        if not field:
+            return
+        joined = b"".join(field)
+        name = joined.split(b":", 1)[0].strip().lower()
+        if name in _ADDRESS_FIELDS and len(joined) > MAX_ADDRESS_HEADER_BYTES:
+            cut = joined[:MAX_ADDRESS_HEADER_BYTES]
+            comma = cut.rfind(b",")
+            cut = cut[:comma] if comma > 0 else cut
+            defects.append(f"HeaderTruncated:{name.decode('ascii', 'replace')}")
+            out.append(cut.rstrip() + b"\r\n")
+        else:
+            out.extend(field)
+        field.clear()
+
+    for line in lines:
+        if line[:1] in (b" ", b"\t") and field:
+            field.append(line)
+        else:
+            flush()
+            field.append(line)
+    flush()
+    return b"".join(out) + data[end:]
+
+
+def parse_email(raw: RawMessage) -> ParsedEmail:
+    """Parse one message. Raises RecordError when the bytes are not a mail message at all."""
+    data = raw.data
+    if not looks_like_message(data[:4096]):
+        raise RecordError("not a mail message: no header field at the start")
+    defects: list[str] = []
+    data = _cap_address_headers(data, defects)
+    try:
+        if data.count(b"multipart/") > MAX_MULTIPARTS:
+            raise RecursionError  # a nesting bomb: do not let the parser walk it
+        msg = _PARSER.parsebytes(data)
+    except RecursionError:
+        # Keep what can be read: the headers, with the body left unparsed.
+        defects.append("MimeNestingTooDeep")
+        msg = _PARSER.parsebytes(data, headersonly=True)
+    except Exception as exc:  # the stdlib parser is meant never to raise; be safe
+        raise RecordError(
+            f"message could not be parsed: {type(exc).__name__}: {exc}"[:300]
+        ) from None
+    assert isinstance(msg, EmailMessage)
+    defects.extend(type(d).__name__ for d in msg.defects)
+    try:
+        text, html, attachments = _walk(msg, defects)
+    except RecursionError:
+        defects.append("NestingTooDeep")
+        text, html, attachments = "", "", []
+    except Exception as exc:
+        defects.append(f"BodyUnreadable:{type(exc).__name__}")
+        text, html, attachments = "", "", []
+
+    def addrs(name: str) -> list[tuple[str, str]]:
+        try:
+            return _addresses(msg, name)
+        except Exception:
+            defects.append(f"InvalidAddressHeader:{name}")
+            return []
+
+    from_list = addrs("From")
+    from_name, from_addr = from_list[0] if from_list else (None, None)
+    if not from_list and msg.get("From") is not None:
+        defects.append("UnparseableFrom")
+    to = [a for _, a in addrs("To")]
+    cc = [a for _, a in addrs("Cc")]
+    delivered = [a for _, a in addrs("Delivered-To")] + [a for _, a in addrs("X-Original-To")]
+    sender = addrs("Sender")
+    reply_to = addrs("Reply-To")
+    hops = parse_chain(_header_values(msg, "Received"))
+    when = _timestamp(msg, hops, defects)
+    from_domain = domain_of(from_addr)
+    dkim_sigs = []
+    for sig in _header_values(msg, "DKIM-Signature"):
+        tags = dict(
+            (k.strip().lower(), v.strip())
+            for k, _, v in (
+                t.partition("=") for t in sig.replace("\r", "").replace("\n", "").split(";")
+            )
+            if k.strip()
+        )
+        dkim_sigs.append(
+            {"d": tags.get("d", "").lower(), "s": tags.get("s", ""), "a": tags.get("a", "")}
+        )
+    recipients: list[tuple[str, str]] = []
+    for role, lst in (("to", to), ("cc", cc), ("delivered_to", delivered)):
+        recipients.extend((a, role) for a in lst)
+    row: dict[str, Any] = {
+        "event.id": event_id("email", raw.data),
+        "@timestamp": when,
+        "log.file.path": raw.path,
+        "log.offset": raw.offset,
+        "email.message_id": _first(msg, "Message-ID"),
+        "email.subject": _first(msg, "Subject"),
+        "email.from.address": from_addr,
+        "email.from.name": from_name or None,
+        "email.from.domain": from_domain,
+        "email.from.registered_domain": registrable_domain(from_domain),
+        "email.from.count": len(from_list),
+        "email.sender.address": sender[0][1] if sender else None,
+        "email.reply_to.address": reply_to[0][1] if reply_to else None,
+        "email.return_path": _path_address(_first(msg, "Return-Path")),
+        "email.to.address": to,
+        "email.cc.address": cc,
+        "email.delivered_to": delivered,
+        "email.x_mailer": _first(msg, "X-Mailer") or _first(msg, "User-Agent"),
+        "email.list_id": _first(msg, "List-Id"),
+        "email.list_unsubscribe": _first(msg, "List-Unsubscribe"),
+        "email.precedence": (_first(msg, "Precedence") or "").lower() or None,
+        "email.received": orjson.dumps(hops_as_dicts(hops)).decode(),
+        "email.authentication_results": orjson.dumps(
+            _header_values(msg, "Authentication-Results")
+            + _header_values(msg, "ARC-Authentication-Results")
+        ).decode(),
+        "email.arc_headers": len(msg.get_all("ARC-Seal", []) or []),
+        "email.dkim_signatures": orjson.dumps(dkim_sigs).decode(),
+        "email.attachments": orjson.dumps(attachments).decode(),
+        "email.body.text": text,
+        "email.body.html": html,
+        "email.defects": sorted(set(defects)),
+        "email.size": len(raw.data),
+    }
+    return ParsedEmail(raw=raw.data, message=msg, row=row, hops=hops, recipients=recipients)

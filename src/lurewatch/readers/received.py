@@ -1,0 +1,102 @@
+"""The Received chain parsed into hops: who handed the message to whom, from which IP, when."""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import re
+from dataclasses import asdict, dataclass
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+_FROM = re.compile(r"\bfrom\s+(?P<from>[^\s;()]+)", re.I)
+_BY = re.compile(r"\bby\s+(?P<by>[^\s;()]+)", re.I)
+_WITH = re.compile(r"\bwith\s+(?P<with>[A-Za-z0-9_-]+)", re.I)
+_IP_BRACKET = re.compile(r"\[(?:IPv6:)?([0-9A-Fa-f:.]+)\]")
+_IP_PAREN = re.compile(r"\(([0-9A-Fa-f:.]{3,})\)")
+_IP_BARE = re.compile(r"(?<![\w.:])((?:\d{1,3}\.){3}\d{1,3})(?![\w.])")
+_HELO_PAREN = re.compile(r"\bhelo=([^\s)\]]+)", re.I)
+
+
+@dataclass
+class Hop:
+    index: int  # 0 = the topmost (newest) Received header
+    from_host: str | None
+    from_ip: str | None
+    by_host: str | None
+    protocol: str | None
+    time: str | None  # ISO 8601 UTC
+    helo: str | None
+
+
+def _ip(text: str) -> str | None:
+    for pattern in (_IP_BRACKET, _IP_PAREN, _IP_BARE):
+        for m in pattern.finditer(text):
+            candidate = m.group(1).strip(".")
+            try:
+                return str(ipaddress.ip_address(candidate))
+            except ValueError:
+                continue
+    return None
+
+
+def parse_hop(index: int, value: str) -> Hop:
+    value = " ".join(value.split())
+    clauses, _, date_part = value.rpartition(";")
+    if not clauses:
+        clauses, date_part = value, ""
+    when: str | None = None
+    if date_part.strip():
+        try:
+            t = parsedate_to_datetime(date_part.strip())
+            if t.tzinfo is None:
+                t = t.replace(tzinfo=dt.UTC)
+            when = t.astimezone(dt.UTC).isoformat()
+        except (TypeError, ValueError, IndexError, OverflowError):
+            when = None
+    by_pos = clauses.lower().find(" by ")
+    from_part = clauses if by_pos < 0 else clauses[:by_pos]
+    m_from = _FROM.search(from_part)
+    m_by = _BY.search(clauses)
+    m_with = _WITH.search(clauses)
+    m_helo = _HELO_PAREN.search(from_part)
+    return Hop(
+        index=index,
+        from_host=m_from.group("from").lower() if m_from else None,
+        from_ip=_ip(from_part) if m_from else None,
+        by_host=m_by.group("by").lower().rstrip(".") if m_by else None,
+        protocol=m_with.group("with").upper() if m_with else None,
+        time=when,
+        helo=(
+            m_helo.group(1).lower()
+            if m_helo
+            else (m_from.group("from").lower() if m_from else None)
+        ),
+    )
+
+
+def parse_chain(values: list[str]) -> list[Hop]:
+    return [parse_hop(i, v) for i, v in enumerate(values)]
+
+
+def hops_as_dicts(hops: list[Hop]) -> list[dict[str, Any]]:
+    return [asdict(h) for h in hops]
+
+
+def times_go_backwards(
+    hops: list[Hop], tolerance: dt.timedelta = dt.timedelta(minutes=15)
+) -> list[int]:
+    """Indexes of hops stamped later than the hop above them (which received the mail after).
+
+    Clocks drift, so a small tolerance is allowed.
+    """
+    bad: list[int] = []
+    newer: dt.datetime | None = None
+    for hop in hops:
+        if hop.time is None:
+            continue
+        t = dt.datetime.fromisoformat(hop.time)
+        if newer is not None and t - newer > tolerance:
+            bad.append(hop.index)
+        newer = t if newer is None or t < newer else newer
+    return bad

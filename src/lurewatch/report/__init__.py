@@ -1,0 +1,1 @@
+"""Reports: the AN1955 readiness (coverage) report."""

@@ -1,0 +1,190 @@
+"""R1: which parts of AN1955 the team can see, from what is in the store. Useful on day one.
+
+For each clause of the capability table: the evidence kinds it needs, what was ingested (rows,
+time span, mailboxes or hosts covered), how complete the fields each detection needs are, which
+detections can run and which are blind and why, and how mature the baselines are.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from lurewatch.config import Settings
+from lurewatch.detections.registry import all_detections
+from lurewatch.store import Store
+from lurewatch.store.db import q
+
+
+@dataclass(frozen=True)
+class ClauseNeed:
+    title: str
+    kinds: tuple[str, ...]  # tables whose rows are this clause's evidence
+    channel: str
+
+
+CLAUSES: dict[str, ClauseNeed] = {
+    "N1": ClauseNeed(
+        "traffic that breaks its protocol's standard", ("flow", "net_anomaly"), "network"
+    ),
+    "N2": ClauseNeed("packets outside any established flow", ("flow", "net_anomaly"), "network"),
+    "N3": ClauseNeed("gratuitous patterns and uncommon flows", ("flow",), "network"),
+    "P1": ClauseNeed(
+        "traffic tied to its process and command line", ("process", "proc_net"), "endpoint"
+    ),
+    "P2": ClauseNeed("processes that do not normally use the network", ("proc_net",), "endpoint"),
+    "E1": ClauseNeed("spoofed senders: DKIM, SPF, DMARC, header analysis", ("email",), "email"),
+    "E2": ClauseNeed("many mailboxes, one unusual sender", ("email", "email_recipient"), "email"),
+    "U1": ClauseNeed("URLs in mail, shortened links expanded", ("url",), "email"),
+    "U2": ClauseNeed("known-bad, uncategorized, newly seen sites", ("url",), "email"),
+    "S1": ClauseNeed(
+        "chat messages asking for information; unusual transfers", ("message", "transfer"), "chat"
+    ),
+    "V1": ClauseNeed("voice phishing in call logs", ("call",), "calls"),
+    "C1": ClauseNeed("pivots across communications, endpoint and network", ("alerts",), "all"),
+    "R1": ClauseNeed("readiness of the evidence sources", (), "all"),
+}
+
+
+def _span(store: Store, table: str) -> dict[str, Any]:
+    rows = store.count(table)
+    out: dict[str, Any] = {"kind": table, "rows": rows, "first": None, "last": None}
+    if rows and table not in ("alerts",):
+        cols = {
+            r["column_name"]
+            for r in store.rows(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]
+            )
+        }
+        if "@timestamp" in cols:
+            first, last = store.execute(
+                f'SELECT min("@timestamp"), max("@timestamp") FROM {q(table)}'
+            )[0]
+            out["first"], out["last"] = first, last
+    return out
+
+
+def _email_completeness(store: Store) -> dict[str, Any]:
+    row = store.execute(
+        """SELECT count(*),
+           count(*) FILTER (WHERE "email.received" <> '[]'),
+           count(*) FILTER (WHERE "email.authentication_results" <> '[]'),
+           count(*) FILTER (WHERE "email.dkim_signatures" <> '[]'),
+           count(*) FILTER (WHERE "email.return_path" IS NOT NULL),
+           count(*) FILTER (WHERE "lurewatch.auth.composite" IN ('none') AND "lurewatch.auth.reason" LIKE '%evidence%'),
+           count(DISTINCT "email.from.registered_domain")
+           FROM email"""
+    )[0]
+    assert row is not None
+    n = row[0] or 1
+    mailboxes = store.execute(
+        'SELECT count(DISTINCT "email.recipient.address") FROM email_recipient WHERE "email.recipient.internal"'
+    )[0]
+    return {
+        "messages": row[0],
+        "with_received_hops": row[1],
+        "with_authentication_results": row[2],
+        "with_dkim_signature": row[3],
+        "with_return_path": row[4],
+        "auth_undecidable": row[5],
+        "share_auth_undecidable": round(row[5] / n, 3),
+        "sender_domains": row[6],
+        "internal_mailboxes": mailboxes[0] if mailboxes else 0,
+    }
+
+
+def coverage(store: Store, settings: Settings) -> dict[str, Any]:
+    detections = all_detections()
+    spans = {t: _span(store, t) for t in {k for c in CLAUSES.values() for k in c.kinds}}
+    clauses: dict[str, Any] = {}
+    for cid, need in CLAUSES.items():
+        sources = [spans[k] for k in need.kinds]
+        present = [s for s in sources if s["rows"]]
+        dets = [d for d in detections if d.clause == cid]
+        det_rows: list[dict[str, Any]] = []
+        reasons: list[str] = []
+        for d in dets:
+            missing = [k for k in d.evidence_kinds if not spans.get(k, _span(store, k))["rows"]]
+            det_rows.append(
+                {
+                    "id": d.id,
+                    "runnable": not missing,
+                    "reason": f"no {', '.join(missing)} data ingested"
+                    if missing
+                    else "inputs present",
+                }
+            )
+        runnable = [d for d in det_rows if d["runnable"]]
+        if cid == "R1":
+            status = "covered"
+            reasons.append("this report")
+        elif cid == "C1":
+            status = "covered" if spans["alerts"]["rows"] else "partial"
+            if not spans["alerts"]["rows"]:
+                reasons.append(
+                    "no alerts yet: run `lurewatch detect`; incidents and pivots build on them"
+                )
+        elif not need.kinds or not present:
+            status = "blind"
+            reasons.append(f"no {' or '.join(need.kinds)} data ingested")
+        elif not dets:
+            status = "partial"
+            reasons.append("evidence present, but lurewatch has no detection for this clause yet")
+        elif len(runnable) < len(det_rows) or len(present) < len(sources):
+            status = "partial"
+            reasons.extend(d["id"] + ": " + d["reason"] for d in det_rows if not d["runnable"])
+        else:
+            status = "covered"
+        if not dets and cid not in ("R1", "C1") and status == "blind":
+            reasons.append("no detection for this clause is installed in this version")
+        entry: dict[str, Any] = {
+            "title": need.title,
+            "channel": need.channel,
+            "status": status,
+            "sources": sources,
+            "detections": det_rows,
+            "reasons": reasons,
+        }
+        if cid in ("E1", "E2") and spans["email"]["rows"]:
+            comp = _email_completeness(store)
+            entry["completeness"] = comp
+            if cid == "E1" and comp["share_auth_undecidable"] > 0.5:
+                entry["reasons"].append(
+                    f"{comp['share_auth_undecidable']:.0%} of messages could not be authenticated (no DNS and "
+                    "no trusted Authentication-Results): configure email_auth.trusted_authserv_ids or trusted_relays"
+                )
+                if entry["status"] == "covered":
+                    entry["status"] = "partial"
+        if cid == "E2" and spans["email"]["rows"]:
+            first, last = spans["email"]["first"], spans["email"]["last"]
+            days = (
+                (last - first).total_seconds() / 86400
+                if isinstance(first, dt.datetime) and isinstance(last, dt.datetime)
+                else 0
+            )
+            want = settings.baseline.window_days
+            entry["baseline"] = {
+                "history_days": round(days, 1),
+                "window_days": want,
+                "mature": days >= want,
+            }
+            if days < want:
+                entry["reasons"].append(
+                    f"sender baseline has {days:.0f} of the {want} days it wants: early senders all look new"
+                )
+        clauses[cid] = entry
+    return {"clauses": clauses, "scope": _scope(settings)}
+
+
+def _scope(settings: Settings) -> dict[str, Any]:
+    return {
+        "email": {"monitored": True},
+        "network": {"monitored": True},
+        "endpoint": {"monitored": True},
+        "calls": {
+            "monitored": False,
+            "why": "call-log monitoring is not available in this version",
+        },
+        "chat": {"monitored": False, "why": "chat monitoring is not available in this version"},
+    }

@@ -1,0 +1,42 @@
+"""Domain helpers: registrable (organizational) domains from the bundled Public Suffix List."""
+
+from __future__ import annotations
+
+import contextlib
+from functools import lru_cache
+
+from publicsuffixlist import PublicSuffixList
+
+_PSL = PublicSuffixList()  # the list bundled with the package: never downloaded at run time
+
+
+@lru_cache(maxsize=65536)
+def registrable_domain(host: str | None) -> str | None:
+    """The organizational domain of `host` (RFC 7489 §3.2), or None for an empty/invalid host."""
+    if not host:
+        return None
+    host = host.strip().strip(".").lower()
+    if not host or " " in host:
+        return None
+    with contextlib.suppress(UnicodeError):
+        host = host.encode("idna").decode("ascii") if not host.isascii() else host
+    rd = _PSL.privatesuffix(host)
+    return rd or host
+
+
+def domain_of(address: str | None) -> str | None:
+    if not address or "@" not in address:
+        return None
+    return address.rsplit("@", 1)[1].strip().strip(">").lower() or None
+
+
+def in_domains(host: str | None, domains: list[str] | tuple[str, ...] | frozenset[str]) -> bool:
+    """True when host is one of `domains` or a subdomain of one."""
+    if not host:
+        return False
+    host = host.lower().rstrip(".")
+    for d in domains:
+        d = d.lower().strip().lstrip(".").rstrip(".")
+        if d and (host == d or host.endswith("." + d)):
+            return True
+    return False
