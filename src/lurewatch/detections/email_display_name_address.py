@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from lurewatch.detections.base import EventDetection, Example, Hit
+from lurewatch.detections.base import EventDetection, Example, Hit, Severity
 from lurewatch.detections.context import DetectionContext
 from lurewatch.detections.examples import email_row
 from lurewatch.util.domains import registrable_domain
@@ -27,10 +27,13 @@ def check(row: dict[str, Any], ctx: DetectionContext) -> Hit | None:
     shown = registrable_domain(m.group(1))
     if not shown or shown == sender_rd:
         return None
+    # A bare domain as a name ("Shop.com") is an ordinary newsletter habit; an address is not.
+    severity: Severity | None = None if "@" in m.group(0) else "low"
     return Hit(
         f'The display name "{name}" shows {m.group(0)}, but the message was sent from '
         f"{row.get('email.from.address')} ({sender_rd}): mail clients that show only the name "
         "make it look like it came from " + shown + ".",
+        severity=severity,
         entities={"shown_domain": shown},
     )
 

@@ -46,7 +46,7 @@ _COMPACT_MIN = 5
 class Brand:
     id: str
     name: str
-    domains: frozenset[str]
+    domains: tuple[str, ...]  # the first is the brand's main domain
     keywords: tuple[str, ...] = ()
     cased: tuple[str, ...] = ()
     qualified: tuple[str, ...] = ()
@@ -127,12 +127,12 @@ _WORD_ASCII = re.compile(r"[A-Za-z0-9]+")
 # A lone 0/1/3/4/5/7 inside a word of letters stands for a letter ("Micr0soft", "PayPa1");
 # runs of digits ("365", "N26") are numbers and stay.
 _LEET = re.compile(r"(?<![0-9])[013457](?![0-9])")
-_MIXED = re.compile(r"[A-Za-z][013457](?![0-9])|(?<![0-9])[013457][A-Za-z]")
+_DIGIT = re.compile(r"[0-9]")
 _LEET_MAP = {"0": "o", "1": "l", "3": "e", "4": "a", "5": "s", "7": "t"}
-# Where a word splits into pieces for compact matching: case changes and letter/digit changes.
-_PIECE = re.compile(
-    r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[A-Za-z])(?=[0-9])|(?<=[0-9])(?=[A-Za-z])"
-)
+# Pieces of a word for compact matching, cut at case changes and between letters and digits:
+# "PayPalService" -> Pay, Pal, Service; "PAYPALLogin" -> PAYPAL, Login; "Office365" -> Office, 365.
+_PIECE = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+_CAMEL = re.compile(r"[a-z][A-Z]|[A-Z][A-Z][a-z]")  # a cheap test for text that needs _PIECE
 
 
 def _deleet(word: str) -> str:
@@ -198,6 +198,8 @@ class BrandCatalogue:
             for d in b.domains:
                 self._by_domain.setdefault(d, b)
         self.all_domains = frozenset(self._by_domain)
+        # Every brand domain once, brands in catalogue order and each brand's main domain first.
+        self.domains_in_order: tuple[str, ...] = tuple(self._by_domain)
         self._exact: dict[str, Brand] = {}  # lower-case words joined by one space
         self._cased: dict[str, Brand] = {}  # words as written, joined by one space
         self._compact: dict[str, Brand] = {}  # lower-case letters without separators
@@ -243,7 +245,7 @@ class BrandCatalogue:
                 Brand(
                     id=str(item["id"]),
                     name=str(item.get("name", item["id"])),
-                    domains=frozenset(str(d).lower().strip(".") for d in item.get("domains", ())),
+                    domains=tuple(str(d).lower().strip(".") for d in item.get("domains", ())),
                     keywords=tuple(str(k) for k in item.get("keywords", ())),
                     cased=tuple(str(k) for k in item.get("cased", ())),
                     qualified=tuple(str(k) for k in item.get("qualified", ())),
@@ -272,21 +274,24 @@ class BrandCatalogue:
         if not words:
             return []
         first: dict[str, tuple[int, Brand]] = {}  # brand id -> (word index, brand)
-        self._scan(words, first)
-        if _MIXED.search(folded):  # "Micr0soft": read it again with letters for the digits
+        digits = _DIGIT.search(folded) is not None
+        self._scan(words, first, digits or _CAMEL.search(folded) is not None)
+        if digits:  # "Micr0soft": read it again with letters for the digits
             plain = [_deleet(w) for w in words]
             if plain != words:
-                self._scan(plain, first)
+                self._scan(plain, first, True)
         if len(first) < 2:
             return [b for _, b in first.values()]
         return [b for _, b in sorted(first.values(), key=lambda hit: hit[0])]
 
-    def _scan(self, words: list[str], first: dict[str, tuple[int, Brand]]) -> None:
+    def _scan(self, words: list[str], first: dict[str, tuple[int, Brand]], split: bool) -> None:
         n = len(words)
         far = (n, None)
         lowers = [w.lower() for w in words]
-        exact, exact_any = self._exact, self._exact_any
-        cased, cased_any = self._cased, self._cased_any
+        # Whole words against `exact` (lower case) and `cased` (as written).
+        exact, exact_pre = self._exact, self._exact_pre
+        cased, cased_pre, cased_any = self._cased, self._cased_pre, self._cased_any
+        exact_any = self._exact_any
         for i in range(n):
             key = lowers[i]
             if key in exact_any:
@@ -296,7 +301,7 @@ class BrandCatalogue:
                     if b is not None and first.get(b.id, far)[0] > i:
                         first[b.id] = (i, b)
                     j += 1
-                    if j >= n or key not in self._exact_pre:
+                    if j >= n or key not in exact_pre:
                         break
                     key = f"{key} {lowers[j]}"
             key = words[i]
@@ -307,18 +312,22 @@ class BrandCatalogue:
                     if b is not None and first.get(b.id, far)[0] > i:
                         first[b.id] = (i, b)
                     j += 1
-                    if j >= n or key not in self._cased_pre:
+                    if j >= n or key not in cased_pre:
                         break
                     key = f"{key} {words[j]}"
-
-        pieces = lowers
+        # Runs of pieces against `compact`: "Pay Pal", "Micro soft", "BankOfAmerica".
+        pieces: list[str] = lowers
         where: list[int] | range = range(n)
-        if any(_PIECE.search(w) for w in words):
+        if split:
             pieces, where = [], []
             for i, w in enumerate(words):
-                for p in _PIECE.split(w):
-                    pieces.append(p.lower())
+                if w.isalpha() and (w.islower() or w.isupper() or w.istitle()) or not w.isascii():
+                    pieces.append(lowers[i])
                     where.append(i)
+                else:
+                    for p in _PIECE.findall(w):
+                        pieces.append(p.lower())
+                        where.append(i)
         compact, compact_any, compact_pre = self._compact, self._compact_any, self._compact_pre
         one_word = self._one_word
         m = len(pieces)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +14,7 @@ from lurewatch.enrich.auth import authenticate
 from lurewatch.enrich.dns import Resolver
 from lurewatch.errors import RecordError
 from lurewatch.ids import event_id
-from lurewatch.readers.email_parse import ParsedEmail, parse_email
+from lurewatch.readers.email_parse import ParsedEmail, clean_text, parse_email
 from lurewatch.readers.records import RawMessage, Reject
 from lurewatch.util.domains import domain_of, in_domains
 
@@ -22,6 +23,14 @@ from lurewatch.util.domains import domain_of, in_domains
 class EmailRows:
     email: dict[str, Any]
     recipients: list[dict[str, Any]]
+
+
+def json_text(value: Any) -> str:
+    """JSON text of a value whose strings may still hold undecodable bytes from the message."""
+    try:
+        return orjson.dumps(value, default=str).decode()
+    except TypeError:
+        return clean_text(json.dumps(value, default=str, ensure_ascii=False))
 
 
 def is_bulk(row: dict[str, Any]) -> bool:
@@ -91,7 +100,7 @@ def analyse(parsed: ParsedEmail, settings: Settings, resolver: Resolver) -> Emai
             "lurewatch.auth.arc": verdict.arc,
             "lurewatch.auth.composite": verdict.composite,
             "lurewatch.auth.reason": verdict.reason,
-            "lurewatch.auth.detail": orjson.dumps(verdict.detail, default=str).decode(),
+            "lurewatch.auth.detail": json_text(verdict.detail),
         }
     )
     org = settings.organization.domains

@@ -178,6 +178,28 @@ def _walk(msg: Message, defects: list[str]) -> tuple[str, str, list[dict[str, An
     return text, html, attachments
 
 
+def clean_text(value: str) -> str:
+    """Text safe to store: undecodable bytes the parser kept as surrogates become U+FFFD."""
+    try:
+        value.encode("utf-8")
+        return value
+    except UnicodeEncodeError:
+        return (
+            value.encode("utf-8", "surrogateescape")
+            .decode("utf-8", "replace")
+            .encode("utf-8", "replace")
+            .decode("utf-8")
+        )
+
+
+def _clean_row(row: dict[str, Any]) -> None:
+    for key, value in row.items():
+        if isinstance(value, str):
+            row[key] = clean_text(value)
+        elif isinstance(value, list):
+            row[key] = [clean_text(v) if isinstance(v, str) else v for v in value]
+
+
 def _header_end(data: bytes) -> int:
     ends = [i for i in (data.find(b"\r\n\r\n"), data.find(b"\n\n")) if i >= 0]
     return min(ends) if ends else len(data)
@@ -257,10 +279,17 @@ def parse_email(raw: RawMessage) -> ParsedEmail:
             defects.append(f"InvalidAddressHeader:{name}")
             return []
 
-    from_list = addrs("From")
-    from_name, from_addr = from_list[0] if from_list else (None, None)
+    from_all = addrs("From")
+    # "From: Shop Name,<a@shop.example>" parses as two entries, one without an address; real
+    # mail clients quote such names, so keep the real address and record the malformation.
+    from_list = [(n, a) for n, a in from_all if "@" in a]
+    if len(from_list) < len(from_all):
+        defects.append("FromEntryWithoutAddress")
+        if from_list and not from_list[0][0]:
+            from_list[0] = (" ".join(n or a for n, a in from_all if "@" not in a), from_list[0][1])
     if not from_list and msg.get("From") is not None:
         defects.append("UnparseableFrom")
+    from_name, from_addr = from_list[0] if from_list else (None, None)
     to = [a for _, a in addrs("To")]
     cc = [a for _, a in addrs("Cc")]
     delivered = [a for _, a in addrs("Delivered-To")] + [a for _, a in addrs("X-Original-To")]
@@ -319,4 +348,6 @@ def parse_email(raw: RawMessage) -> ParsedEmail:
         "email.defects": sorted(set(defects)),
         "email.size": len(raw.data),
     }
+    _clean_row(row)
+    recipients = [(clean_text(a), role) for a, role in recipients]
     return ParsedEmail(raw=raw.data, message=msg, row=row, hops=hops, recipients=recipients)

@@ -29,8 +29,8 @@ class Hop:
     helo: str | None
 
 
-def _ip(text: str) -> str | None:
-    for pattern in (_IP_BRACKET, _IP_PAREN, _IP_BARE):
+def _ip_in(text: str, patterns: tuple[re.Pattern[str], ...]) -> str | None:
+    for pattern in patterns:
         for m in pattern.finditer(text):
             candidate = m.group(1).strip(".")
             try:
@@ -38,6 +38,28 @@ def _ip(text: str) -> str | None:
             except ValueError:
                 continue
     return None
+
+
+_FROM_COMMENT = re.compile(r"\bfrom\s+\S+\s*\(([^()]*)\)", re.I)
+
+
+def _ip(from_part: str) -> str | None:
+    """The connecting IP as the receiving relay recorded it.
+
+    The relay writes what it saw in the comment after the HELO name: "from helo (rdns [ip])".
+    The HELO name itself is the sender's word ("from [127.0.0.1]" costs nothing to say), so an
+    address there is used only when the relay wrote no comment with one.
+    """
+    comment = _FROM_COMMENT.search(from_part)
+    if comment:
+        found = _ip_in(comment.group(1), (_IP_BRACKET, _IP_PAREN, _IP_BARE))
+        if found:
+            return found
+        rest = from_part[comment.end() :]
+        found = _ip_in(rest, (_IP_BRACKET,))
+        if found:
+            return found
+    return _ip_in(from_part, (_IP_BRACKET, _IP_PAREN, _IP_BARE))
 
 
 def parse_hop(index: int, value: str) -> Hop:

@@ -1,0 +1,104 @@
+"""E1 header analysis: a From header no real mail system writes.
+
+Mail clients and legitimate bulk senders produce a From with one address at a domain under a
+public suffix, and quote display names that contain commas. Mass phishing tools often do not:
+"From: Shop,<a@x.example>", addresses at bare words ("avisos@correios"), or no address at all.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from publicsuffixlist import PublicSuffixList
+
+from lurewatch.detections.base import EventDetection, Example, Hit
+from lurewatch.detections.context import DetectionContext
+from lurewatch.detections.examples import email_row
+from lurewatch.util.domains import in_domains
+
+# RFC 6761 names kept for documentation and testing: no one can register them, so they cannot
+# carry an attack, and sample data and tests use them.
+_SPECIAL_USE = frozenset({"example", "test"})
+_KNOWN_SUFFIXES = PublicSuffixList(
+    accept_unknown=False
+)  # the bundled list; unknown TLDs are not public
+
+
+@lru_cache(maxsize=65536)
+def internet_domain(domain: str | None) -> bool:
+    """True when `domain` could exist on the internet: two or more labels of letters, digits and
+    hyphens, ending in a top-level domain the bundled Public Suffix List knows."""
+    if not domain or "." not in domain:
+        return False
+    try:
+        ascii_domain = domain.encode("idna").decode("ascii") if not domain.isascii() else domain
+    except UnicodeError:
+        return False
+    labels = ascii_domain.lower().rstrip(".").split(".")
+    if not all(
+        lbl and len(lbl) <= 63 and all(c.isalnum() or c == "-" for c in lbl) for lbl in labels
+    ):
+        return False
+    # The top-level label must be a real one; a domain that is itself a (private-section) suffix,
+    # such as iki.fi, is still a domain people send from.
+    return _KNOWN_SUFFIXES.is_public(labels[-1]) or labels[-1] in _SPECIAL_USE
+
+
+def check(row: dict[str, Any], ctx: DetectionContext) -> Hit | None:
+    defects = row.get("email.defects") or []
+    address = row.get("email.from.address")
+    problems = []
+    if not address:
+        problems.append("it holds no address at all")
+    elif not internet_domain(row.get("email.from.domain")) and not in_domains(
+        row.get("email.from.domain"), ctx.settings.organization.domains
+    ):
+        problems.append(f"its address {address} is not at an internet domain")
+    if "FromEntryWithoutAddress" in defects and address:
+        problems.append(
+            "it lists a bare name as an extra entry (an unquoted display name with a comma)"
+        )
+    if not problems:
+        return None
+    return Hit(
+        "The From header is malformed: " + "; ".join(problems) + ". Mail systems "
+        "and legitimate senders do not write it that way; mass-mailing tools do."
+    )
+
+
+DETECTIONS = [
+    EventDetection(
+        id="email_malformed_from",
+        title="Malformed From header",
+        clause="E1",
+        techniques=("T1566",),
+        severity="medium",
+        evidence_kinds=("email",),
+        description="From has no address, an address at something that is not an internet domain "
+        "(no public suffix, invalid characters), or an extra entry that is only a name.",
+        false_positives="Internal systems that send from unqualified host names "
+        "(root@server01); add their domain to organization.domains or fix the sender.",
+        playbook="Read the full header (inspect email); a malformed From is sent by tools, not "
+        "people: pivot on the connecting IP and the Return-Path for the rest of the campaign.",
+        table="email",
+        check=check,
+        examples=(
+            Example(
+                "address at a bare word",
+                True,
+                email_row(from__address="avisos@correios", from__name="Correios"),
+            ),
+            Example("no address", True, email_row(from__name="Prize team")),
+            Example(
+                "unquoted name with a comma",
+                True,
+                email_row(
+                    from__address="renew@shop.example.com", defects=["FromEntryWithoutAddress"]
+                ),
+            ),
+            Example("ordinary sender", False, email_row(from__address="pisara@iki.fi")),
+            Example("international domain", False, email_row(from__address="info@bücher.de")),
+        ),
+    )
+]

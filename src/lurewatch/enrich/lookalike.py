@@ -1,0 +1,381 @@
+"""Look-alike domains: does a registrable domain or host imitate a protected one?
+
+Protected domains are the organization's own, the brand domains of `brands.toml` and, if the
+caller has one, a list of popular sites. A domain imitates one of them by
+
+- confusable: the same skeleton with different characters (UTS #39's skeleton idea with the
+  bundled rules of `data/confusables.txt`: Cyrillic/Greek letters, accents, 0/1 for o/l,
+  "rn" for "m", "vv" for "w", "cl" for "d"); IDN labels are decoded from punycode first;
+- edit-distance: a Damerau-Levenshtein (optimal string alignment) distance of 1 between label
+  skeletons, or 2 when the protected label has 10+ characters; labels under 5 characters are
+  never matched this way, since most short names sit one edit from many unrelated ones;
+- tld-swap: the same label under another public suffix (paypal.co for paypal.com);
+- brand-in-label: the protected label (5+ characters) inside a longer label, set off by
+  hyphens or digits (paypal-secure-login.com) or run together with phishing words
+  (securepaypallogin.com);
+- subdomain-brand (hosts only): a protected domain or label placed left of an unrelated
+  registrable domain (paypal.com.evil.example, paypal.secure-login.example).
+
+Nothing is reported for a protected domain, its subdomains, or a domain in `known` (by
+default every brand domain: gitlab.com is not a look-alike of github.com). Labels listed as
+ambiguous in `brands.toml` (apple, office, orange, ...) are ordinary words inside other
+people's domains, so they count as brand-in-label only next to phishing words and never by
+edit distance or tld-swap.
+
+The protected set is indexed once: skeletons in a dictionary, and every label's 1- and
+2-deletion variants in another (the symmetric-delete method), so a query costs a few dozen
+dictionary probes whatever the size of the set.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from itertools import combinations
+from dataclasses import dataclass
+from functools import cache
+from typing import Literal
+
+from lurewatch.enrich.brands import catalogue, confusables, fold
+from lurewatch.util.domains import registrable_domain
+
+__all__ = [
+    "Lookalike",
+    "LookalikeIndex",
+    "Technique",
+    "default_protected",
+    "host_imitates",
+    "lookalike_of",
+    "skeleton",
+]
+
+Technique = Literal["confusable", "edit-distance", "tld-swap", "brand-in-label", "subdomain-brand"]
+
+_MIN_EDIT_LABEL = 5  # shortest protected label matched by edit distance or inside a label
+_LONG_LABEL = 10  # protected labels this long are matched up to distance 2
+_MIN_SWAP_LABEL = 4  # three-letter labels exist under hundreds of suffixes, owned by strangers
+
+# Words phishing domains wrap around a brand. A brand run together with these only
+# ("paypalsecurelogin", "apple-id-verify") is a claim to be the brand; a brand next to any
+# other word ("officedepot", "orange-county") is as likely someone else's name.
+_LURE_WORDS = """
+access account accounts activate activity admin alert alerts app apps auth authenticate
+bank banking billing bonus card cards center centre check claim client cloud confirm confirmation connect customer
+customers dashboard delivery desk doc docs document documents download drive file files gift
+group help helpdesk home hq id info invoice join locked login logon mail mfa member members
+message mobile my notice notification official online order otp parcel pass password pay
+payment payments pdf portal prize receipt recover recovery refund register renew reset
+restore review reward rewards safe secure security service services session share shared
+shipping sign signin signon sso status store support suspended sync team ticket track
+tracking unlock update updates user validate validation verify verification view wallet web
+webmail www your com net org us uk de fr eu ca au
+konto sicherheit kunden kundenservice anmelden bestaetigung aktualisierung hilfe
+compte securite connexion aide cuenta seguridad acceso cliente clientes ayuda
+"""
+_SPLIT_LABEL = re.compile(r"[-0-9]+")
+_SPLIT_HOST = re.compile(r"[.\-]+")
+_NOT_A_NAME = re.compile(r"^[0-9.]+$|[:\[\]]")  # IP literals have no label to imitate with
+
+
+@dataclass(frozen=True, slots=True)
+class Lookalike:
+    domain: str  # the registrable domain (or, from host_imitates, the host) examined
+    imitates: str  # the protected registrable domain it resembles
+    technique: Technique
+    distance: int  # edits between label skeletons; 0 when the technique is not edit-based
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    domain: str  # protected registrable domain, ASCII
+    label: str  # its first label, decoded from punycode
+    suffix: str  # the public suffix, ASCII
+    suffix_tokens: tuple[str, ...]
+
+
+def skeleton(label: str) -> str:
+    """A label reduced to the Latin letters it shows: lookalikes, accents, 0/1, rn/vv/cl folded."""
+    rules = confusables()
+    s = fold(label.lower()).lower().translate(rules.domain)
+    for src, dst in rules.sequences:
+        s = s.replace(src, dst)
+    return s
+
+
+def _decode(label: str) -> str:
+    if label.startswith("xn--"):
+        try:
+            return label[4:].encode("ascii").decode("punycode")
+        except (UnicodeError, ValueError):
+            return label
+    return label
+
+
+def _split(domain: str) -> tuple[str, str]:
+    label, _, suffix = domain.partition(".")
+    return label, suffix
+
+
+def _deletions(s: str, depth: int) -> set[str]:
+    """`s` and every string made from it by deleting up to `depth` (1 or 2) characters."""
+    n = len(s)
+    out = {s[:i] + s[i + 1 :] for i in range(n)}
+    out.add(s)
+    if depth > 1:
+        out.update(s[:i] + s[i + 1 : j] + s[j + 1 :] for i, j in combinations(range(n), 2))
+    return out
+
+
+def _osa(a: str, b: str, limit: int) -> int:
+    """Optimal string alignment distance of a and b, or limit + 1 once it must exceed limit.
+
+    Only the diagonal band |i - j| <= limit is computed: cells outside it cost more anyway.
+    """
+    la, lb = len(a), len(b)
+    if abs(la - lb) > limit:
+        return limit + 1
+    over = limit + 1
+    prev2: list[int] = []
+    prev = [j if j <= limit else over for j in range(lb + 1)]
+    for i in range(1, la + 1):
+        cur = [over] * (lb + 1)
+        if i <= limit:
+            cur[0] = i
+        ai = a[i - 1]
+        for j in range(max(1, i - limit), min(lb, i + limit) + 1):
+            v = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ai != b[j - 1]))
+            if i > 1 and j > 1 and ai == b[j - 2] and a[i - 2] == b[j - 1]:
+                v = min(v, prev2[j - 2] + 1)
+            cur[j] = v if v < over else over
+        if min(cur) > limit:
+            return over
+        prev2, prev = prev, cur
+    return prev[lb]
+
+
+@cache
+def _lure_words() -> tuple[frozenset[str], int]:
+    words = frozenset(skeleton(w) for w in _LURE_WORDS.split())
+    return words, max(map(len, words))
+
+
+def _lure_only(part: str) -> bool:
+    """True when `part` is empty or only phishing words, hyphens and digits."""
+    words, longest = _lure_words()
+    for chunk in _SPLIT_LABEL.split(part):
+        if not chunk or chunk in words:
+            continue
+        ok = [True] + [False] * len(chunk)  # ok[e]: chunk[:e] splits into lure words
+        for e in range(1, len(chunk) + 1):
+            ok[e] = any(ok[s] and chunk[s:e] in words for s in range(max(0, e - longest), e))
+        if not ok[-1]:
+            return False
+    return True
+
+
+class LookalikeIndex:
+    """The protected set, indexed for `match` (domains) and `match_host` (hosts)."""
+
+    def __init__(
+        self,
+        protected: Iterable[str],
+        known: Iterable[str] | None = None,
+        ambiguous_labels: Iterable[str] | None = None,
+    ) -> None:
+        cat = catalogue()
+        self._known = frozenset(cat.all_domains if known is None else _norm_all(known))
+        ambiguous = cat.ambiguous_labels if ambiguous_labels is None else ambiguous_labels
+        self._ambiguous = frozenset(skeleton(a) for a in ambiguous)
+        self._protected: set[str] = set()
+        self._by_skel: dict[str, list[_Entry]] = {}
+        self._variants: dict[str, set[str]] = {}  # deletion variant -> protected skeletons
+        for domain in _norm_all(protected):
+            if domain in self._protected:
+                continue
+            self._protected.add(domain)
+            label, suffix = _split(domain)
+            entry = _Entry(domain, _decode(label), suffix, tuple(suffix.split(".")))
+            sk = skeleton(entry.label)
+            self._by_skel.setdefault(sk, []).append(entry)
+            if len(sk) >= _MIN_EDIT_LABEL and sk not in self._ambiguous:
+                for v in _deletions(sk, 2 if len(sk) >= _LONG_LABEL else 1):
+                    self._variants.setdefault(v, set()).add(sk)
+        # Lengths of labels that may sit inside a longer label, longest first.
+        self._inner_lengths = sorted(
+            {len(sk) for sk in self._by_skel if len(sk) >= _MIN_EDIT_LABEL}, reverse=True
+        )
+        self._has_long = any(len(sk) >= _LONG_LABEL for sk in self._by_skel)
+        self._variant_keys = frozenset(self._variants)
+
+    def __contains__(self, domain: str) -> bool:
+        return domain in self._protected
+
+    def _pick(self, sk: str, suffix: str) -> _Entry:
+        """Of the protected domains with this skeleton, the one under `suffix` or else the first."""
+        entries = self._by_skel[sk]
+        return next((e for e in entries if e.suffix == suffix), entries[0])
+
+    def match(self, domain: str) -> Lookalike | None:
+        """How the registrable domain of `domain` imitates a protected domain, if it does."""
+        rd = registrable_domain(domain)
+        if not rd or rd in self._protected or rd in self._known or _NOT_A_NAME.search(rd):
+            return None
+        label, suffix = _split(rd)
+        ulabel = _decode(label)
+        sk = skeleton(ulabel)
+        entries = self._by_skel.get(sk)
+        if entries:
+            same = [e for e in entries if e.label == ulabel]
+            if not same:
+                return Lookalike(rd, self._pick(sk, suffix).domain, "confusable", 0)
+            if len(sk) >= _MIN_SWAP_LABEL and sk not in self._ambiguous:
+                return Lookalike(rd, same[0].domain, "tld-swap", 0)
+            return None
+        near = self._nearest(sk, 2)
+        if near:
+            return Lookalike(rd, self._pick(near[0], suffix).domain, "edit-distance", near[1])
+        inner = self._inner(sk)
+        if inner:
+            return Lookalike(rd, self._pick(inner[0], suffix).domain, "brand-in-label", inner[1])
+        return None
+
+    def match_host(self, host: str) -> Lookalike | None:
+        """Like `match`, and also a protected domain or label used as a subdomain of another."""
+        host = host.strip().strip(".").lower()
+        if not host.isascii():
+            host = ".".join(_to_ascii(part) for part in host.split("."))
+        rd = registrable_domain(host)
+        if not rd or rd in self._protected or rd in self._known or _NOT_A_NAME.search(host):
+            return None
+        hit = self.match(rd)
+        if hit:
+            return Lookalike(host, hit.imitates, hit.technique, hit.distance)
+        sub = host[: -len(rd)].rstrip(".") if host.endswith(rd) else ""
+        if not sub:
+            return None
+        found = self._in_subdomain(sub, _split(rd)[0])
+        return Lookalike(host, found.domain, "subdomain-brand", 0) if found else None
+
+    def _nearest(self, sk: str, depth: int) -> tuple[str, int] | None:
+        """The closest protected skeleton within its allowed distance (ties: alphabetical)."""
+        if len(sk) < _MIN_EDIT_LABEL - 1:
+            return None
+        depth = depth if self._has_long and len(sk) >= _LONG_LABEL - 2 else 1
+        shared = self._variant_keys.intersection(_deletions(sk, depth))
+        if not shared:
+            return None
+        best: tuple[int, str] | None = None
+        for p in {p for v in shared for p in self._variants[v]}:
+            if p == sk:
+                continue
+            limit = 2 if len(p) >= _LONG_LABEL and depth == 2 else 1
+            d = _osa(sk, p, limit)
+            if d <= limit and (best is None or (d, p) < best):
+                best = (d, p)
+        return (best[1], best[0]) if best else None
+
+    def _inner(self, sk: str, strict: bool = False) -> tuple[str, int] | None:
+        """A protected label inside `sk` (brand-in-label), with 0 or the fuzzy token's distance.
+
+        `strict` accepts only a brand surrounded by phishing words, never merely set off by
+        hyphens, and no misspelt brand.
+        """
+        n = len(sk)
+        for size in self._inner_lengths:
+            if size >= n:
+                continue
+            for i in range(n - size + 1):
+                part = sk[i : i + size]
+                if part not in self._by_skel:
+                    continue
+                left, right = sk[:i], sk[i + size :]
+                fenced = (not left or not left[-1].isalpha()) and (
+                    not right or not right[0].isalpha()
+                )
+                if (fenced and not strict and part not in self._ambiguous) or (
+                    _lure_only(left) and _lure_only(right)
+                ):
+                    return part, 0
+        if "-" in sk and not strict:  # a misspelt brand between hyphens: paypall-login
+            for token in _SPLIT_LABEL.split(sk):
+                near = self._nearest(token, 1) if len(token) >= _MIN_EDIT_LABEL else None
+                if near:
+                    return near
+        return None
+
+    def _in_subdomain(self, sub: str, rd_label: str) -> _Entry | None:
+        raw = [_decode(t) for t in _SPLIT_HOST.split(sub) if t]
+        skel = [skeleton(t) for t in raw]
+        for i, sk in enumerate(skel):
+            for e in self._by_skel.get(sk, ()):
+                # The whole protected name spelt out: paypal.com.evil.example, paypal-com.x.example
+                if tuple(raw[i + 1 : i + 1 + len(e.suffix_tokens)]) == e.suffix_tokens:
+                    return e
+        rd_lure: bool | None = None
+        for part in sub.split("."):
+            sk = skeleton(_decode(part))
+            if sk in self._by_skel:
+                # A bare brand label is how SaaS tenants are named (paypal.zendesk.com); it only
+                # counts when the registrable name is itself phishing vocabulary.
+                if len(sk) < _MIN_EDIT_LABEL or sk in self._ambiguous:
+                    continue
+                if rd_lure is None:
+                    rd_lure = _lure_only(skeleton(_decode(rd_label)))
+                if rd_lure:
+                    return self._by_skel[sk][0]
+                continue
+            inner = self._inner(sk, strict=True)  # paypal-login.free-host.example
+            if inner:
+                return self._by_skel[inner[0]][0]
+        return None
+
+
+def _to_ascii(label: str) -> str:
+    try:
+        return label.encode("idna").decode("ascii")
+    except UnicodeError:
+        return label
+
+
+def _norm_all(domains: Iterable[str]) -> list[str]:
+    out = []
+    for d in domains:
+        rd = registrable_domain(d)
+        if rd:
+            out.append(rd)
+    return out
+
+
+def default_protected(org_domains: Iterable[str] = (), extra: Iterable[str] = ()) -> list[str]:
+    """The organization's domains, every brand domain of the catalogue, then `extra`."""
+    return [*org_domains, *catalogue().domains_in_order, *extra]
+
+
+_INDEXES: dict[frozenset[str], LookalikeIndex] = {}  # a few recent sets, built on first use
+
+
+def _index(protected: Iterable[str] | LookalikeIndex) -> LookalikeIndex:
+    if isinstance(protected, LookalikeIndex):
+        return protected
+    ordered = list(protected)  # order matters: the first of several same-label domains is shown
+    key = frozenset(ordered)
+    index = _INDEXES.get(key)
+    if index is None:
+        if len(_INDEXES) >= 8:
+            _INDEXES.pop(next(iter(_INDEXES)))
+        index = _INDEXES[key] = LookalikeIndex(ordered)
+    return index
+
+
+def lookalike_of(domain: str, protected: Iterable[str] | LookalikeIndex) -> Lookalike | None:
+    """Whether the registrable domain of `domain` imitates one of `protected`.
+
+    Pass a `LookalikeIndex` when calling in a loop; a plain collection is indexed on first
+    use and the index is reused for an equal collection.
+    """
+    return _index(protected).match(domain)
+
+
+def host_imitates(host: str, protected: Iterable[str] | LookalikeIndex) -> Lookalike | None:
+    """Whether a host name imitates one of `protected`, including subdomain tricks."""
+    return _index(protected).match_host(host)
