@@ -14,9 +14,10 @@ from lurewatch.store import Store
 
 
 def example_settings() -> Settings:
-    """The organization every example is written for: corp.example, whose CEO is Dana Whitfield."""
+    """The organization every example is written for: corp.example and northwind.example, whose
+    CEO is Dana Whitfield."""
     s = Settings()
-    s.organization.domains = ["corp.example"]
+    s.organization.domains = ["corp.example", "northwind.example"]
     s.organization.vip_names = ["Dana Whitfield"]
     return s
 

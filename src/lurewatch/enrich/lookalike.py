@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from itertools import combinations
 from dataclasses import dataclass
 from functools import cache
 from typing import Literal
@@ -119,10 +118,12 @@ def _split(domain: str) -> tuple[str, str]:
 def _deletions(s: str, depth: int) -> set[str]:
     """`s` and every string made from it by deleting up to `depth` (1 or 2) characters."""
     n = len(s)
-    out = {s[:i] + s[i + 1 :] for i in range(n)}
+    first = [s[:i] + s[i + 1 :] for i in range(n)]
+    out = set(first)
     out.add(s)
     if depth > 1:
-        out.update(s[:i] + s[i + 1 : j] + s[j + 1 :] for i, j in combinations(range(n), 2))
+        # Second deletions at or after the first one's position: each pair is made once.
+        out.update([d[:j] + d[j + 1 :] for i, d in enumerate(first) for j in range(i, n - 1)])
     return out
 
 
@@ -204,7 +205,9 @@ class LookalikeIndex:
         self._inner_lengths = sorted(
             {len(sk) for sk in self._by_skel if len(sk) >= _MIN_EDIT_LABEL}, reverse=True
         )
-        self._has_long = any(len(sk) >= _LONG_LABEL for sk in self._by_skel)
+        self._long_lengths = frozenset(
+            len(sk) for sk in self._by_skel if len(sk) >= _LONG_LABEL and sk not in self._ambiguous
+        )
         self._variant_keys = frozenset(self._variants)
 
     def __contains__(self, domain: str) -> bool:
@@ -260,7 +263,11 @@ class LookalikeIndex:
         """The closest protected skeleton within its allowed distance (ties: alphabetical)."""
         if len(sk) < _MIN_EDIT_LABEL - 1:
             return None
-        depth = depth if self._has_long and len(sk) >= _LONG_LABEL - 2 else 1
+        # Two deletions on this side are only needed to meet a long label of at most this
+        # length: with at most two edits in all, both went to substitutions or insertions here.
+        n = len(sk)
+        if depth > 1 and not any(n - k in self._long_lengths for k in (0, 1, 2)):
+            depth = 1
         shared = self._variant_keys.intersection(_deletions(sk, depth))
         if not shared:
             return None
