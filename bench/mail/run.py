@@ -323,21 +323,32 @@ def _sa_site_dir() -> Path | None:
     return None
 
 
-def bench_spamd(files: list[Path], tmp: Path, children: int) -> PeerRun | None:
+def bench_spamd(files: list[Path], children: int) -> PeerRun | None:
     spamd, spamc = shutil.which("spamd"), shutil.which("spamc")
     site_src = _sa_site_dir()
     if not spamd or not spamc or site_src is None:
         print("spamd: skipped (spamd/spamc not installed; bench/mail/setup_peers.sh installs them)")
         return None
+    # The children drop to nobody and read the site config again, so it lives in a folder of
+    # its own that everyone may read (the other temporary folders are private).
+    tmp = Path(tempfile.mkdtemp(prefix="lurewatch-spamd-"))
+    try:
+        os.chmod(tmp, 0o755)
+        return _bench_spamd(files, children, spamd, spamc, site_src, tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _bench_spamd(
+    files: list[Path], children: int, spamd: str, spamc: str, site_src: Path, tmp: Path
+) -> PeerRun | None:
     # A site config of our own: the stock plugin list (*.pre) plus local.cf (no network, no
     # learning). The rules are the installed ones.
     site = tmp / "sa-site"
-    site.mkdir()
+    site.mkdir(mode=0o755)
     for pre in site_src.glob("*.pre"):
         shutil.copy(pre, site)
     shutil.copy(PEERS / "spamassassin" / "local.cf", site / "local.cf")
-    os.chmod(tmp, 0o755)  # the children run as nobody and must read it
-    os.chmod(site, 0o755)
     port = free_port()
     log = tmp / "spamd.log"
     cmd = [spamd, f"--listen=127.0.0.1:{port}", "--local", f"--siteconfigpath={site}",
@@ -491,6 +502,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--memory-run", nargs="?", type=int, const=100_000, default=None,
                     metavar="N", help="also ingest N messages (default 100,000) and report peak memory")  # fmt: skip
     ap.add_argument("--memory-workers", type=int, default=2)
+    ap.add_argument("--skip", nargs="+", default=[], choices=["lurewatch", "spamd", "rspamd"],
+                    help="leave these out")  # fmt: skip
     ap.add_argument("--json", type=Path, help="write the figures to this file")
     # Internal: one lurewatch measurement in a fresh process.
     ap.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
@@ -513,7 +526,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     results: dict[str, Any] = {"corpus": str(folder), "manifest": m, "lurewatch": [], "peers": []}
     runs: dict[int, LurewatchRun] = {}
-    for w in args.workers:
+    for w in [] if "lurewatch" in args.skip else args.workers:
         r = lurewatch_in_child(folder, w)
         runs[w] = r
         results["lurewatch"].append(asdict(r))
@@ -521,16 +534,16 @@ def main(argv: list[str] | None = None) -> int:
         print(flush=True)
 
     peers: dict[str, PeerRun] = {}
-    spamd_n = args.spamd_sample
+    spamd_n = 0 if "spamd" in args.skip else args.spamd_sample
     rspamd_n = m["count"] if args.rspamd_sample is None else args.rspamd_sample
+    rspamd_n = 0 if "rspamd" in args.skip else min(rspamd_n, m["count"])
     if spamd_n or rspamd_n:
         messages = sample(folder, max(spamd_n, rspamd_n))
         with tempfile.TemporaryDirectory(prefix="lurewatch-peers-") as tmp_s:
             tmp = Path(tmp_s)
             if spamd_n:
                 files = write_messages(sample_every(messages, spamd_n), tmp / "spamd-mail")
-                (tmp / "spamd").mkdir()
-                p = bench_spamd(files, tmp / "spamd", children=2)
+                p = bench_spamd(files, children=2)
                 if p:
                     peers["spamd"] = p
                     show_peer(p)

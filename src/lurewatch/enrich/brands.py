@@ -1,11 +1,11 @@
 """The brand catalogue: which brands a display name or subject names, and which domains are theirs.
 
 The catalogue lives in `data/brands.toml` (see its header for the fields and for how keywords
-were chosen). Matching is built for hostile text: before words are compared the text is
-folded, so "Micrоsoft" with a Cyrillic о, "P a y P a l", "M.i.c.r.o.s.o.f.t", "Pay\u200bPal"
-with a zero-width space, "Ｐａｙｐａｌ" in fullwidth letters, "PáyPál" with accents and
-"Micr0soft" with a digit all read as the brand. Words are still whole words: "purchase" does
-not contain Chase and "grapple" does not contain Apple.
+were chosen). Matching is built for hostile text. Before words are compared the text is
+folded (`fold`), so Microsoft spelt with a Cyrillic o, with zero-width spaces or combining
+marks between its letters, in fullwidth or accented letters, as "M i c r o s o f t" or
+"M.i.c.r.o.s.o.f.t", as "Micro soft", or as "Micr0soft" all read as the brand. Words are
+still whole words: "purchase" does not contain Chase and "grapple" does not contain Apple.
 
 Matching runs on every message, so all keyword forms are put in dictionaries once and a call
 costs a few dictionary probes per word (pruned by prefix sets), not a scan of the catalogue.
@@ -338,9 +338,12 @@ class BrandCatalogue:
             j = i
             while True:
                 b = compact.get(key)
-                if b is not None and (where[j] == where[i] or key not in one_word):
-                    if first.get(b.id, far)[0] > where[i]:
-                        first[b.id] = (where[i], b)
+                if (
+                    b is not None
+                    and (where[j] == where[i] or key not in one_word)
+                    and first.get(b.id, far)[0] > where[i]
+                ):
+                    first[b.id] = (where[i], b)
                 j += 1
                 if j >= m or key not in compact_pre:
                     break

@@ -1,36 +1,32 @@
 """Look-alike domains: does a registrable domain or host imitate a protected one?
 
-Protected domains are the organization's own, the brand domains of `brands.toml` and, if the
-caller has one, a list of popular sites. A domain imitates one of them by
+Protected domains are the organization's own, the brand domains of `brands.toml` and any
+popular-sites list the caller adds. Techniques, tried in this order:
 
-- confusable: the same skeleton with different characters (UTS #39's skeleton idea with the
-  bundled rules of `data/confusables.txt`: Cyrillic/Greek letters, accents, 0/1 for o/l,
-  "rn" for "m", "vv" for "w", "cl" for "d"); IDN labels are decoded from punycode first;
-- edit-distance: a Damerau-Levenshtein (optimal string alignment) distance of 1 between label
-  skeletons, or 2 when the protected label has 10+ characters; labels under 5 characters are
-  never matched this way, since most short names sit one edit from many unrelated ones;
+- confusable: same skeleton, other characters (UTS #39's skeleton idea over the rules of
+  `data/confusables.txt`: Cyrillic/Greek lookalikes, accents, 0/1 for o/l, rn/vv/cl for
+  m/w/d), after decoding punycode;
 - tld-swap: the same label under another public suffix (paypal.co for paypal.com);
-- brand-in-label: the protected label (5+ characters) inside a longer label, set off by
-  hyphens or digits (paypal-secure-login.com) or run together with phishing words
-  (securepaypallogin.com);
-- subdomain-brand (hosts only): a protected domain or label placed left of an unrelated
-  registrable domain (paypal.com.evil.example, paypal.secure-login.example).
+- edit-distance: Damerau-Levenshtein (optimal string alignment) distance 1 between label
+  skeletons, 2 when the protected label has 10+ characters; never for labels under 5;
+- brand-in-label: a protected label of 5+ characters inside a longer label, set off by hyphens
+  or digits (paypal-secure-login.com) or run together with phishing words (securepaypal.com);
+- subdomain-brand (hosts only): a protected name left of an unrelated registrable domain
+  (paypal.com.evil.example, paypal.secure-login.example).
 
-Nothing is reported for a protected domain, its subdomains, or a domain in `known` (by
-default every brand domain: gitlab.com is not a look-alike of github.com). Labels listed as
-ambiguous in `brands.toml` (apple, office, orange, ...) are ordinary words inside other
-people's domains, so they count as brand-in-label only next to phishing words and never by
-edit distance or tld-swap.
+Never reported: a protected domain, its subdomains, or a `known` domain (by default every
+brand domain, so gitlab.com is not a look-alike of github.com). Ambiguous labels from
+`brands.toml` (apple, office, orange, ...) are ordinary words in other people's domains: they
+count as brand-in-label only beside phishing words, and never by edit distance or tld-swap.
 
-The protected set is indexed once: skeletons in a dictionary, and every label's 1- and
-2-deletion variants in another (the symmetric-delete method), so a query costs a few dozen
-dictionary probes whatever the size of the set.
+The index holds skeletons in one dictionary and every label's 1- and 2-deletion variants in
+another (the symmetric-delete method): a query costs dozens of probes whatever the set's size.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
 from typing import Literal
@@ -53,19 +49,20 @@ Technique = Literal["confusable", "edit-distance", "tld-swap", "brand-in-label",
 _MIN_EDIT_LABEL = 5  # shortest protected label matched by edit distance or inside a label
 _LONG_LABEL = 10  # protected labels this long are matched up to distance 2
 _MIN_SWAP_LABEL = 4  # three-letter labels exist under hundreds of suffixes, owned by strangers
+_MEMO_SIZE = 65536  # remembered answers per index; the memo is emptied when full
 
 # Words phishing domains wrap around a brand. A brand run together with these only
 # ("paypalsecurelogin", "apple-id-verify") is a claim to be the brand; a brand next to any
 # other word ("officedepot", "orange-county") is as likely someone else's name.
 _LURE_WORDS = """
-access account accounts activate activity admin alert alerts app apps auth authenticate
-bank banking billing bonus card cards center centre check claim client cloud confirm confirmation connect customer
-customers dashboard delivery desk doc docs document documents download drive file files gift
-group help helpdesk home hq id info invoice join locked login logon mail mfa member members
-message mobile my notice notification official online order otp parcel pass password pay
-payment payments pdf portal prize receipt recover recovery refund register renew reset
-restore review reward rewards safe secure security service services session share shared
-shipping sign signin signon sso status store support suspended sync team ticket track
+access account accounts activate activity admin alert alerts app apps auth authenticate bank
+banking billing bonus card cards center centre check claim client cloud confirm confirmation
+connect customer customers dashboard delivery desk doc docs document documents download drive
+file files gift group help helpdesk home hq id info invoice join locked login logon mail mfa
+member members message mobile my notice notification official online order otp parcel pass
+password pay payment payments pdf portal prize receipt recover recovery refund register renew
+reset restore review reward rewards safe secure security service services session share
+shared shipping sign signin signon sso status store support suspended sync team ticket track
 tracking unlock update updates user validate validation verify verification view wallet web
 webmail www your com net org us uk de fr eu ca au
 konto sicherheit kunden kundenservice anmelden bestaetigung aktualisierung hilfe
@@ -209,6 +206,8 @@ class LookalikeIndex:
             len(sk) for sk in self._by_skel if len(sk) >= _LONG_LABEL and sk not in self._ambiguous
         )
         self._variant_keys = frozenset(self._variants)
+        self._memo: dict[str, Lookalike | None] = {}
+        self._memo_host: dict[str, Lookalike | None] = {}
 
     def __contains__(self, domain: str) -> bool:
         return domain in self._protected
@@ -220,6 +219,24 @@ class LookalikeIndex:
 
     def match(self, domain: str) -> Lookalike | None:
         """How the registrable domain of `domain` imitates a protected domain, if it does."""
+        return self._remember(self._memo, domain, self._match)
+
+    def match_host(self, host: str) -> Lookalike | None:
+        """Like `match`, and also a protected domain or label used as a subdomain of another."""
+        return self._remember(self._memo_host, host, self._match_host)
+
+    @staticmethod
+    def _remember(
+        memo: dict[str, Lookalike | None], key: str, compute: Callable[[str], Lookalike | None]
+    ) -> Lookalike | None:
+        # Mail repeats the same few thousand domains; results are immutable, so keep them.
+        if key not in memo:
+            if len(memo) >= _MEMO_SIZE:
+                memo.clear()
+            memo[key] = compute(key)
+        return memo[key]
+
+    def _match(self, domain: str) -> Lookalike | None:
         rd = registrable_domain(domain)
         if not rd or rd in self._protected or rd in self._known or _NOT_A_NAME.search(rd):
             return None
@@ -242,15 +259,14 @@ class LookalikeIndex:
             return Lookalike(rd, self._pick(inner[0], suffix).domain, "brand-in-label", inner[1])
         return None
 
-    def match_host(self, host: str) -> Lookalike | None:
-        """Like `match`, and also a protected domain or label used as a subdomain of another."""
+    def _match_host(self, host: str) -> Lookalike | None:
         host = host.strip().strip(".").lower()
         if not host.isascii():
             host = ".".join(_to_ascii(part) for part in host.split("."))
         rd = registrable_domain(host)
         if not rd or rd in self._protected or rd in self._known or _NOT_A_NAME.search(host):
             return None
-        hit = self.match(rd)
+        hit = self._match(rd)
         if hit:
             return Lookalike(host, hit.imitates, hit.technique, hit.distance)
         sub = host[: -len(rd)].rstrip(".") if host.endswith(rd) else ""
@@ -259,15 +275,17 @@ class LookalikeIndex:
         found = self._in_subdomain(sub, _split(rd)[0])
         return Lookalike(host, found.domain, "subdomain-brand", 0) if found else None
 
-    def _nearest(self, sk: str, depth: int) -> tuple[str, int] | None:
-        """The closest protected skeleton within its allowed distance (ties: alphabetical)."""
-        if len(sk) < _MIN_EDIT_LABEL - 1:
+    def _nearest(self, sk: str, most: int) -> tuple[str, int] | None:
+        """The closest protected skeleton within its allowed distance, at most `most`.
+
+        Ties go to the alphabetically first skeleton, so answers do not depend on set order.
+        """
+        n = len(sk)
+        if n < _MIN_EDIT_LABEL - 1:
             return None
         # Two deletions on this side are only needed to meet a long label of at most this
         # length: with at most two edits in all, both went to substitutions or insertions here.
-        n = len(sk)
-        if depth > 1 and not any(n - k in self._long_lengths for k in (0, 1, 2)):
-            depth = 1
+        depth = 2 if most > 1 and any(n - k in self._long_lengths for k in (0, 1, 2)) else 1
         shared = self._variant_keys.intersection(_deletions(sk, depth))
         if not shared:
             return None
@@ -275,7 +293,7 @@ class LookalikeIndex:
         for p in {p for v in shared for p in self._variants[v]}:
             if p == sk:
                 continue
-            limit = 2 if len(p) >= _LONG_LABEL and depth == 2 else 1
+            limit = 2 if len(p) >= _LONG_LABEL and most > 1 else 1
             d = _osa(sk, p, limit)
             if d <= limit and (best is None or (d, p) < best):
                 best = (d, p)
@@ -311,9 +329,8 @@ class LookalikeIndex:
         return None
 
     def _in_subdomain(self, sub: str, rd_label: str) -> _Entry | None:
-        raw = [_decode(t) for t in _SPLIT_HOST.split(sub) if t]
-        skel = [skeleton(t) for t in raw]
-        for i, sk in enumerate(skel):
+        raw = [t for t in _SPLIT_HOST.split(sub) if t]
+        for i, sk in enumerate(skeleton(_decode(t)) for t in raw):
             for e in self._by_skel.get(sk, ()):
                 # The whole protected name spelt out: paypal.com.evil.example, paypal-com.x.example
                 if tuple(raw[i + 1 : i + 1 + len(e.suffix_tokens)]) == e.suffix_tokens:
@@ -345,25 +362,28 @@ def _to_ascii(label: str) -> str:
 
 
 def _norm_all(domains: Iterable[str]) -> list[str]:
-    out = []
-    for d in domains:
-        rd = registrable_domain(d)
-        if rd:
-            out.append(rd)
-    return out
+    return [rd for rd in map(registrable_domain, domains) if rd]
 
 
-def default_protected(org_domains: Iterable[str] = (), extra: Iterable[str] = ()) -> list[str]:
+def default_protected(
+    org_domains: Iterable[str] = (), extra: Iterable[str] = ()
+) -> tuple[str, ...]:
     """The organization's domains, every brand domain of the catalogue, then `extra`."""
-    return [*org_domains, *catalogue().domains_in_order, *extra]
+    return (*org_domains, *catalogue().domains_in_order, *extra)
 
 
 _INDEXES: dict[frozenset[str], LookalikeIndex] = {}  # a few recent sets, built on first use
+_BY_IDENTITY: dict[int, tuple[object, LookalikeIndex]] = {}  # immutable sets seen before
 
 
 def _index(protected: Iterable[str] | LookalikeIndex) -> LookalikeIndex:
     if isinstance(protected, LookalikeIndex):
         return protected
+    immutable = isinstance(protected, (tuple, frozenset))
+    if immutable:  # the same tuple again costs one lookup instead of hashing every domain
+        seen = _BY_IDENTITY.get(id(protected))
+        if seen is not None and seen[0] is protected:
+            return seen[1]
     ordered = list(protected)  # order matters: the first of several same-label domains is shown
     key = frozenset(ordered)
     index = _INDEXES.get(key)
@@ -371,6 +391,10 @@ def _index(protected: Iterable[str] | LookalikeIndex) -> LookalikeIndex:
         if len(_INDEXES) >= 8:
             _INDEXES.pop(next(iter(_INDEXES)))
         index = _INDEXES[key] = LookalikeIndex(ordered)
+    if immutable:
+        if len(_BY_IDENTITY) >= 8:
+            _BY_IDENTITY.pop(next(iter(_BY_IDENTITY)))
+        _BY_IDENTITY[id(protected)] = (protected, index)
     return index
 
 
