@@ -11,12 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from tests.conftest import REPO
 
 
 def _report_module() -> Any:
-    spec = importlib.util.spec_from_file_location("email_corpus_report", REPO / "scripts" / "email_corpus_report.py")
+    spec = importlib.util.spec_from_file_location(
+        "email_corpus_report", REPO / "scripts" / "email_corpus_report.py"
+    )
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
