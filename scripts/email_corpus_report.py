@@ -19,11 +19,12 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
-from lurewatch.baselines.senders import build_sender_baseline
+from lurewatch.baselines.build import build_baselines
 from lurewatch.config import Settings
 from lurewatch.detections.context import DetectionContext
 from lurewatch.detections.engine import run_detections
 from lurewatch.enrich.dns import OfflineResolver
+from lurewatch.pipeline.expand_links import expand_pending
 from lurewatch.pipeline.ingest import ingest_paths
 from lurewatch.store import Store
 
@@ -41,7 +42,8 @@ def measure(
             c: ingest_paths(store, [p], settings, OfflineResolver(), workers=workers).as_dict()
             for c, p in classes.items()
         }
-        build_sender_baseline(store, settings)
+        expand_pending(store, settings, offline=True)
+        build_baselines(store, settings)
         run_detections(DetectionContext(settings=settings, store=store))
         label = {}
         for r in store.rows('SELECT "event.id", "log.file.path" FROM email'):

@@ -73,9 +73,56 @@ class SenderFanout:
 
 
 @dataclass
+class Urls:
+    # Extra shortener/redirector domains, one per line ("#" comments), added to the bundled list.
+    shorteners_file: str = ""
+    # Expand shortened links over the network (never in offline mode).
+    expand: bool = True
+    max_hops: int = 10
+    # Seconds per request; a whole chain gets four times this.
+    timeout: float = 5.0
+    max_body_bytes: int = 65536
+    concurrency: int = 32
+    per_host_concurrency: int = 2
+    # Let expansion reach private, loopback and link-local addresses. Keep false: true makes
+    # lurewatch a way into your internal network for anyone who mails you a link.
+    allow_private: bool = False
+    # Networks reachable even though private (CIDR), when allow_private is false.
+    allowed_networks: list[str] = field(default_factory=list)
+    # Hours an expansion result is reused before the link is expanded again.
+    expansion_ttl_hours: int = 168
+    # Extra free-hosting / file-sharing host suffixes, added to the bundled list.
+    free_hosting: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Intel:
+    # Threat-intel files: OpenPhish (text/JSON), PhishTank (JSON/CSV), URLhaus CSV, MISP event
+    # JSON, STIX 2.1 bundles, plain lists; gzip allowed. The format is detected from content.
+    feeds: list[str] = field(default_factory=list)
+    # Popularity or category lists: npm top-sites JSON, Tranco CSV (rank,domain), plain lists.
+    # A registrable domain in none of them, and never seen in the organization's mail before,
+    # is "uncategorized".
+    popular: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Assets:
+    # CSV file "mailbox,ip" mapping mailboxes to the addresses of their users' hosts, used to
+    # decide that a recipient (not just someone) reached a link. Without it, any internal host
+    # reaching a link after delivery counts as a click, reported as such.
+    mailbox_hosts_file: str = ""
+    # Days after delivery during which a visit to a link's host counts as a click on it.
+    click_window_days: int = 7
+
+
+@dataclass
 class Allowlist:
     # Sender addresses or domains (a domain covers its subdomains) never alerted on for E1/E2.
     senders: list[str] = field(default_factory=list)
+    # Link domains (covering subdomains) never alerted on for URL inspection: your own web
+    # properties, trusted CDNs and mail-tracking services.
+    url_domains: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -86,6 +133,9 @@ class Settings:
     baseline: Baseline = field(default_factory=Baseline)
     sender_fanout: SenderFanout = field(default_factory=SenderFanout)
     allowlist: Allowlist = field(default_factory=Allowlist)
+    urls: Urls = field(default_factory=Urls)
+    intel: Intel = field(default_factory=Intel)
+    assets: Assets = field(default_factory=Assets)
     source: str = "defaults"
 
     def validate(self) -> None:

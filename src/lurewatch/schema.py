@@ -77,6 +77,87 @@ EMAIL_RECIPIENT = _cols(
     ("email.bulk", "BOOLEAN", "list or bulk mail (List-Id, List-Unsubscribe, Precedence)"),
 )
 
+URL = _cols(
+    ("event.id", "VARCHAR", "hash of message id + position + URL as found"),
+    ("email.event_id", "VARCHAR", "the message the link came from"),
+    ("@timestamp", "TIMESTAMP", "the message's time"),
+    ("log.file.path", "VARCHAR", "the message's file"),
+    ("url.original", "VARCHAR", "as found (entities decoded), before unwrapping"),
+    ("url.full", "VARCHAR", "normalized, after unwrapping rewriters"),
+    ("url.scheme", "VARCHAR", ""),
+    ("url.domain", "VARCHAR", "host name (ASCII/punycode) or IP literal"),
+    ("url.registered_domain", "VARCHAR", "organizational domain (Public Suffix List)"),
+    ("url.port", "INTEGER", ""),
+    ("url.path", "VARCHAR", ""),
+    ("url.query", "VARCHAR", ""),
+    (
+        "url.source",
+        "VARCHAR",
+        "where it was found: text, html:href, html:form, attachment:NAME, qr:NAME, ...",
+    ),
+    ("url.link_text", "VARCHAR", "visible text of the link, when it has one"),
+    (
+        "lurewatch.url.rewriter",
+        "VARCHAR",
+        "rewriting service unwrapped (safelinks, urldefense, ...)",
+    ),
+    ("lurewatch.url.shortened", "BOOLEAN", "host is a known shortener or redirector"),
+    ("lurewatch.url.position", "INTEGER", "order of the link in the message"),
+)
+
+URL_EXPANSION = _cols(
+    ("url.full", "VARCHAR", "the shortened link expanded"),
+    (
+        "lurewatch.expansion.status",
+        "VARCHAR",
+        "expanded, not-expanded, refused, loop, too-many-hops, timeout, error",
+    ),
+    ("lurewatch.expansion.reason", "VARCHAR", "why, in words"),
+    ("lurewatch.expansion.final", "VARCHAR", "last URL reached"),
+    ("lurewatch.expansion.final_domain", "VARCHAR", "its registrable domain"),
+    (
+        "lurewatch.expansion.hops",
+        "VARCHAR",
+        "JSON: every hop with status, location and how it was found",
+    ),
+    (
+        "lurewatch.expansion.fetched",
+        "TIMESTAMP",
+        "when; results are reused for url_expansion_ttl_hours",
+    ),
+)
+
+HTTP_REQUEST = _cols(
+    ("event.id", "VARCHAR", "hash of the log line"),
+    ("@timestamp", "TIMESTAMP", ""),
+    ("log.file.path", "VARCHAR", ""),
+    ("log.offset", "BIGINT", "line number"),
+    ("observer.type", "VARCHAR", "zeek, squid"),
+    ("source.ip", "VARCHAR", "the client"),
+    ("destination.ip", "VARCHAR", ""),
+    ("destination.port", "INTEGER", ""),
+    ("url.domain", "VARCHAR", "Host header or CONNECT host"),
+    ("url.full", "VARCHAR", "absolute URL when it can be rebuilt"),
+    ("url.path", "VARCHAR", ""),
+    ("http.request.method", "VARCHAR", ""),
+    ("http.response.status_code", "INTEGER", ""),
+    ("user_agent.original", "VARCHAR", ""),
+    ("user.name", "VARCHAR", "proxy-authenticated user, when logged"),
+)
+
+DNS_QUERY = _cols(
+    ("event.id", "VARCHAR", "hash of the log line"),
+    ("@timestamp", "TIMESTAMP", ""),
+    ("log.file.path", "VARCHAR", ""),
+    ("log.offset", "BIGINT", "line number"),
+    ("observer.type", "VARCHAR", "zeek"),
+    ("source.ip", "VARCHAR", "the client"),
+    ("dns.question.name", "VARCHAR", "lower case, no trailing dot"),
+    ("dns.question.type", "VARCHAR", ""),
+    ("dns.response_code", "VARCHAR", ""),
+    ("dns.answers", "VARCHAR[]", "answer data (addresses, names)"),
+)
+
 REJECTS = _cols(
     ("event.id", "VARCHAR", "hash of file + offset + reason"),
     ("ingest.run_id", "VARCHAR", ""),
@@ -127,17 +208,43 @@ BASELINE_SENDER = _cols(
     ("prevalence", "VARCHAR", "new, rare or common"),
 )
 
+BASELINE_URL_DOMAIN = _cols(
+    ("url.registered_domain", "VARCHAR", ""),
+    ("first_seen", "TIMESTAMP", "first message that linked to it"),
+    ("last_seen", "TIMESTAMP", ""),
+    ("messages", "BIGINT", ""),
+    ("senders", "BIGINT", "distinct sender domains that linked to it"),
+)
+
+URL_CLICK = _cols(
+    ("url.event_id", "VARCHAR", "the link (url.event.id)"),
+    ("email.event_id", "VARCHAR", "the message that carried it"),
+    ("url.domain", "VARCHAR", "the host reached"),
+    ("@timestamp", "TIMESTAMP", "when the host was reached"),
+    ("source.ip", "VARCHAR", "the host that reached it"),
+    ("click.recipient", "VARCHAR", "the recipient whose host it is, when the mapping says so"),
+    ("evidence.kind", "VARCHAR", "http_request or dns_query"),
+    ("evidence.event_id", "VARCHAR", "the proxy or DNS record"),
+    ("log.file.path", "VARCHAR", "the log it came from"),
+)
+
 TABLES: dict[str, tuple[Column, ...]] = {
     "email": EMAIL,
     "email_recipient": EMAIL_RECIPIENT,
+    "url": URL,
+    "url_expansion": URL_EXPANSION,
+    "http_request": HTTP_REQUEST,
+    "dns_query": DNS_QUERY,
     "rejects": REJECTS,
     "ingest_runs": INGEST_RUNS,
     "alerts": ALERTS,
     "baseline_sender": BASELINE_SENDER,
+    "baseline_url_domain": BASELINE_URL_DOMAIN,
+    "url_click": URL_CLICK,
 }
 
 # Tables whose rows are events: they are deduplicated on `event.id`.
-EVENT_TABLES = ("email", "email_recipient", "rejects")
+EVENT_TABLES = ("email", "email_recipient", "url", "http_request", "dns_query", "rejects")
 
 
 def column_names(table: str) -> list[str]:

@@ -8,13 +8,14 @@ from typing import Annotated
 
 import typer
 
-from lurewatch.baselines.senders import build_sender_baseline
+from lurewatch.baselines.build import build_baselines
 from lurewatch.cli.common import DEFAULT_DB, DbOpt, JsonOpt, console, open_store
 from lurewatch.cli.detect import alerts
 from lurewatch.cli.ingest import show_summary
 from lurewatch.demo.scenario import build
 from lurewatch.detections.context import DetectionContext
 from lurewatch.detections.engine import run_detections
+from lurewatch.pipeline.expand_links import expand_pending
 from lurewatch.pipeline.ingest import ingest_paths
 
 
@@ -37,7 +38,8 @@ def demo(
             summary = ingest_paths(store, [folder], data.settings, data.world.resolver, workers=1)
             if not json:
                 show_summary(summary)
-            build_sender_baseline(store, data.settings)
+            expand_pending(store, data.settings, offline=True)
+            build_baselines(store, data.settings)
             run_detections(DetectionContext(settings=data.settings, store=store))
     if not json:
         console.print(f"\nAlerts (the store is {db}; try `lurewatch alerts --db {db} --json`):")

@@ -8,12 +8,13 @@ import orjson
 import typer
 from rich.table import Table
 
-from lurewatch.baselines.senders import build_sender_baseline
+from lurewatch.baselines.build import build_baselines
 from lurewatch.cli.common import (
     DEFAULT_DB,
     ConfigOpt,
     DbOpt,
     JsonOpt,
+    OfflineOpt,
     console,
     open_store,
     print_json,
@@ -24,19 +25,28 @@ from lurewatch.detections.base import SEVERITIES, severity_rank
 from lurewatch.detections.context import DetectionContext
 from lurewatch.detections.engine import run_detections
 from lurewatch.errors import LurewatchError
+from lurewatch.pipeline.expand_links import expand_pending
 
 
-def detect(db: DbOpt = DEFAULT_DB, config: ConfigOpt = None, json: JsonOpt = False) -> None:
-    """Learn the baselines from the store and run every detection; alerts are written to the store."""
-    settings = settings_from(config)
-    with open_store(db) as store, console.status("learning baselines") as status:
-        senders = build_sender_baseline(store, settings)
+def detect(
+    db: DbOpt = DEFAULT_DB,
+    config: ConfigOpt = None,
+    offline: OfflineOpt = False,
+    json: JsonOpt = False,
+) -> None:
+    """Expand shortened links, learn the baselines, run every detection; alerts go to the store."""
+    settings = settings_from(config, offline)
+    with open_store(db) as store, console.status("expanding shortened links") as status:
+        expanded = expand_pending(store, settings)
+        status.update("learning baselines")
+        baselines = build_baselines(store, settings)
         ctx = DetectionContext(settings=settings, store=store)
         summary = run_detections(ctx, on_step=lambda s: status.update(s))
     if json:
         print_json(
             {
-                "baseline_senders": senders,
+                "baselines": baselines,
+                "expanded_links": dict(expanded),
                 "rows_scanned": dict(summary.rows_scanned),
                 "alerts": dict(summary.alerts),
                 "severities": dict(summary.severities),
@@ -50,7 +60,10 @@ def detect(db: DbOpt = DEFAULT_DB, config: ConfigOpt = None, json: JsonOpt = Fal
     for rule, n in summary.alerts.most_common():
         table.add_row(rule, str(n))
     console.print(table)
-    console.print(f"baseline: {senders} sender keys; scanned {dict(summary.rows_scanned)}")
+    console.print(
+        f"baselines: {baselines}; shortened links expanded: {dict(expanded) or 'none pending'}"
+    )
+    console.print(f"scanned {dict(summary.rows_scanned)}")
     for e in summary.errors[:10]:
         console.print(f"[red]error[/red] {e}")
 

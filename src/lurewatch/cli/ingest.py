@@ -40,6 +40,8 @@ def show_summary(summary: IngestSummary) -> None:
     for name, n in sorted(summary.added.items()):
         table.add_row(f"rows added to {name}", str(n))
     table.add_row("already in the store", str(summary.duplicates))
+    for log_type, n in sorted(summary.unused.items()):
+        table.add_row(f"{log_type} records not used by this version", str(n))
     table.add_row("rejected", str(summary.rejected), style="red" if summary.rejected else None)
     console.print(table)
     if summary.rejected:

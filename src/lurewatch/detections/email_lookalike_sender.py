@@ -10,20 +10,13 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from lurewatch.detections.base import EventDetection, Example, Hit, Severity
+from lurewatch.detections.base import EventDetection, Example, Hit
 from lurewatch.detections.context import DetectionContext
 from lurewatch.detections.email_malformed_from import internet_domain
 from lurewatch.detections.examples import email_row
+from lurewatch.detections.lookalike_policy import describe, lookalike_severity
 from lurewatch.enrich.lookalike import LookalikeIndex, default_protected
 from lurewatch.util.domains import domain_of, in_domains, registrable_domain
-
-_WHAT = {
-    "confusable": "looks the same on screen as",
-    "edit-distance": "is a one- or two-letter variation of",
-    "tld-swap": "is the same name under another ending than",
-    "brand-in-label": "wraps the name of",
-    "subdomain-brand": "puts in front the name of",
-}
 
 
 @lru_cache(maxsize=4)
@@ -46,24 +39,12 @@ def check(row: dict[str, Any], ctx: DetectionContext) -> Hit | None:
         found = index.match(domain)
         if found is None:
             continue
-        own = in_domains(found.imitates, org)
-        # Against brands only the precise techniques count: many unrelated organizations share a
-        # brand's name under another ending (comcast.net, canada.com), and a fuzzy match of a
-        # brand inside a longer name is mostly ordinary words (email ~ gmail).
-        if not own and (
-            found.technique == "tld-swap"
-            or (found.technique == "brand-in-label" and found.distance)
-        ):
+        severity = lookalike_severity(found, list(org))
+        if severity is None:
             continue
-        severity: Severity = (
-            "high" if own or found.technique in ("confusable", "edit-distance") else "medium"
-        )
-        whose = "the organization's own domain" if own else "a well-known brand's domain"
         return Hit(
-            f"The {role} domain {registrable_domain(domain)} {_WHAT.get(found.technique, 'imitates')} "
-            f"{found.imitates}, {whose} ({found.technique}"
-            + (f", {found.distance} edit(s)" if found.distance else "")
-            + f"): {address}.",
+            describe(found, f"The {role} domain {registrable_domain(domain)}", list(org))
+            + f": {address}.",
             severity=severity,
             entities={"lookalike_domain": registrable_domain(domain), "imitates": found.imitates},
         )

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import copy
+import tempfile
+from pathlib import Path
 from typing import Any
 
+from lurewatch.baselines.build import build_baselines
 from lurewatch.config import Settings
 from lurewatch.detections.base import Detection, EventDetection, Example, QueryDetection
 from lurewatch.detections.context import DetectionContext
@@ -23,8 +27,17 @@ def example_settings() -> Settings:
 
 
 def load_example(store: Store, example: Example, settings: Settings) -> None:
-    """Write an example's events into a store; email rows also get their recipient rows."""
+    """Write an example's events into a store; email rows also get their recipient rows.
+
+    The pseudo-table "intel_feed" lists indicator values, written to a plain feed file that the
+    settings then name, so link examples can show a known-bad match.
+    """
     for table, rows in example.events.items():
+        if table == "intel_feed":
+            feed = Path(tempfile.mkdtemp(prefix="lurewatch-example-")) / "feed.txt"
+            feed.write_text("\n".join(rows) + "\n")
+            settings.intel.feeds = [str(feed)]
+            continue
         full: list[dict[str, Any]] = []
         for r in rows:
             row = blank_row(table)
@@ -42,13 +55,14 @@ def load_example(store: Store, example: Example, settings: Settings) -> None:
 
 
 def example_fires(det: Detection, example: Example, settings: Settings | None = None) -> bool:
-    settings = settings or example_settings()
+    settings = copy.deepcopy(settings or example_settings())
     if isinstance(det, EventDetection):
         ctx = DetectionContext(settings=settings)
         return evaluate_event(det, dict(example.events), ctx) is not None
     assert isinstance(det, QueryDetection)
     with Store(":memory:") as store:
         load_example(store, example, settings)
+        build_baselines(store, settings)
         return bool(det.run(DetectionContext(settings=settings, store=store)))
 
 

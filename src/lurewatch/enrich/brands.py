@@ -136,7 +136,7 @@ _CAMEL = re.compile(r"[a-z][A-Z]|[A-Z][A-Z][a-z]")  # a cheap test for text that
 
 
 def _deleet(word: str) -> str:
-    if word.isalpha() or word.isdigit():
+    if len(word) < 3 or word.isalpha() or word.isdigit():  # "Q3", "4U" hide no brand
         return word
     return _LEET.sub(lambda m: _LEET_MAP[m.group()], word)
 
@@ -189,9 +189,11 @@ class BrandCatalogue:
         brands: Iterable[Brand],
         qualifiers: Iterable[str] = (),
         ambiguous_labels: Iterable[str] = (),
+        lure_words: Iterable[str] = (),
     ) -> None:
         self.brands: tuple[Brand, ...] = tuple(brands)
         self.ambiguous_labels = frozenset(label.lower() for label in ambiguous_labels)
+        self.lure_words = frozenset(word.lower() for word in lure_words)
         self._by_id = {b.id: b for b in self.brands}
         self._by_domain: dict[str, Brand] = {}
         for b in self.brands:
@@ -254,7 +256,12 @@ class BrandCatalogue:
             ]
         except (tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
             raise ConfigError(f"brand catalogue is malformed: {exc}") from exc
-        return cls(brands, data.get("qualifiers", ()), data.get("ambiguous_labels", ()))
+        return cls(
+            brands,
+            data.get("qualifiers", ()),
+            data.get("ambiguous_labels", ()),
+            data.get("lure_words", ()),
+        )
 
     def get(self, brand_id: str) -> Brand:
         try:

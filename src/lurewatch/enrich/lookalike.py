@@ -15,9 +15,10 @@ popular-sites list the caller adds. Techniques, tried in this order:
   (paypal.com.evil.example, paypal.secure-login.example).
 
 Never reported: a protected domain, its subdomains, or a `known` domain (by default every
-brand domain, so gitlab.com is not a look-alike of github.com). Ambiguous labels from
-`brands.toml` (apple, office, orange, ...) are ordinary words in other people's domains: they
-count as brand-in-label only beside phishing words, and never by edit distance or tld-swap.
+brand and free-mail domain, so gitlab.com is not a look-alike of github.com). Ambiguous labels
+of `brands.toml` (apple, office, orange, ...) are ordinary words in other people's domains:
+they count as brand-in-label only as a hyphenated word among phishing words (apple-id-verify),
+and never by edit distance or tld-swap.
 
 The index holds skeletons in one dictionary and every label's 1- and 2-deletion variants in
 another (the symmetric-delete method): a query costs dozens of probes whatever the set's size.
@@ -31,7 +32,10 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Literal
 
+from publicsuffixlist import PublicSuffixList
+
 from lurewatch.enrich.brands import catalogue, confusables, fold
+from lurewatch.enrich.freemail import freemail_domains
 from lurewatch.util.domains import registrable_domain
 
 __all__ = [
@@ -51,25 +55,7 @@ _LONG_LABEL = 10  # protected labels this long are matched up to distance 2
 _MIN_SWAP_LABEL = 4  # three-letter labels exist under hundreds of suffixes, owned by strangers
 _MEMO_SIZE = 65536  # remembered answers per index; the memo is emptied when full
 
-# Words phishing domains wrap around a brand. A brand run together with these only
-# ("paypalsecurelogin", "apple-id-verify") is a claim to be the brand; a brand next to any
-# other word ("officedepot", "orange-county") is as likely someone else's name.
-_LURE_WORDS = """
-access account accounts activate activity admin alert alerts app apps auth authenticate bank
-banking billing bonus card cards center centre check claim client cloud confirm confirmation
-connect customer customers dashboard delivery desk doc docs document documents download drive
-file files gift group help helpdesk home hq id info invoice join locked login logon mail mfa
-member members message mobile my notice notification official online order otp parcel pass
-password pay payment payments pdf portal prize receipt recover recovery refund register renew
-reset restore review reward rewards safe secure security service services session share
-shared shipping sign signin signon sso status store support suspended sync team ticket track
-tracking unlock update updates user validate validation verify verification view wallet web
-webmail www your com net org us uk de fr eu ca au
-konto sicherheit kunden kundenservice anmelden bestaetigung aktualisierung hilfe
-compte securite connexion aide cuenta seguridad acceso cliente clientes ayuda
-"""
 _SPLIT_LABEL = re.compile(r"[-0-9]+")
-_SPLIT_HOST = re.compile(r"[.\-]+")
 _NOT_A_NAME = re.compile(r"^[0-9.]+$|[:\[\]]")  # IP literals have no label to imitate with
 
 
@@ -86,7 +72,7 @@ class _Entry:
     domain: str  # protected registrable domain, ASCII
     label: str  # its first label, decoded from punycode
     suffix: str  # the public suffix, ASCII
-    suffix_tokens: tuple[str, ...]
+    suffix_tokens: tuple[str, ...]  # its labels' skeletons, to find it spelt out in a host
 
 
 def skeleton(label: str) -> str:
@@ -105,11 +91,6 @@ def _decode(label: str) -> str:
         except (UnicodeError, ValueError):
             return label
     return label
-
-
-def _split(domain: str) -> tuple[str, str]:
-    label, _, suffix = domain.partition(".")
-    return label, suffix
 
 
 def _deletions(s: str, depth: int) -> set[str]:
@@ -139,10 +120,10 @@ def _osa(a: str, b: str, limit: int) -> int:
         cur = [over] * (lb + 1)
         if i <= limit:
             cur[0] = i
-        ai = a[i - 1]
+        ch = a[i - 1]
         for j in range(max(1, i - limit), min(lb, i + limit) + 1):
-            v = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ai != b[j - 1]))
-            if i > 1 and j > 1 and ai == b[j - 2] and a[i - 2] == b[j - 1]:
+            v = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ch != b[j - 1]))
+            if i > 1 and j > 1 and ch == b[j - 2] and a[i - 2] == b[j - 1]:
                 v = min(v, prev2[j - 2] + 1)
             cur[j] = v if v < over else over
         if min(cur) > limit:
@@ -151,21 +132,14 @@ def _osa(a: str, b: str, limit: int) -> int:
     return prev[lb]
 
 
-@cache
-def _lure_words() -> tuple[frozenset[str], int]:
-    words = frozenset(skeleton(w) for w in _LURE_WORDS.split())
-    return words, max(map(len, words))
-
-
-def _lure_only(part: str) -> bool:
-    """True when `part` is empty or only phishing words, hyphens and digits."""
-    words, longest = _lure_words()
+def _lure_only(part: str, words: frozenset[str]) -> bool:
+    """True when `part` is empty or only phishing words (`words`), hyphens and digits."""
     for chunk in _SPLIT_LABEL.split(part):
         if not chunk or chunk in words:
             continue
-        ok = [True] + [False] * len(chunk)  # ok[e]: chunk[:e] splits into lure words
+        ok = [True] + [False] * len(chunk)  # ok[e]: chunk[:e] splits into phishing words
         for e in range(1, len(chunk) + 1):
-            ok[e] = any(ok[s] and chunk[s:e] in words for s in range(max(0, e - longest), e))
+            ok[e] = any(ok[s] and chunk[s:e] in words for s in range(e))
         if not ok[-1]:
             return False
     return True
@@ -181,9 +155,12 @@ class LookalikeIndex:
         ambiguous_labels: Iterable[str] | None = None,
     ) -> None:
         cat = catalogue()
-        self._known = frozenset(cat.all_domains if known is None else _norm_all(known))
+        default_known = cat.all_domains | freemail_domains()
+        self._known = frozenset(default_known if known is None else _norm_all(known))
         ambiguous = cat.ambiguous_labels if ambiguous_labels is None else ambiguous_labels
         self._ambiguous = frozenset(skeleton(a) for a in ambiguous)
+        # Words phishing domains wrap around a brand (brands.toml `lure_words`).
+        self._lure = frozenset(skeleton(w) for w in cat.lure_words)
         self._protected: set[str] = set()
         self._by_skel: dict[str, list[_Entry]] = {}
         self._variants: dict[str, set[str]] = {}  # deletion variant -> protected skeletons
@@ -191,26 +168,29 @@ class LookalikeIndex:
             if domain in self._protected:
                 continue
             self._protected.add(domain)
-            label, suffix = _split(domain)
-            entry = _Entry(domain, _decode(label), suffix, tuple(suffix.split(".")))
+            label, _, suffix = domain.partition(".")
+            suffix_tokens = tuple(skeleton(_decode(t)) for t in suffix.split("."))
+            entry = _Entry(domain, _decode(label), suffix, suffix_tokens)
             sk = skeleton(entry.label)
             self._by_skel.setdefault(sk, []).append(entry)
             if len(sk) >= _MIN_EDIT_LABEL and sk not in self._ambiguous:
                 for v in _deletions(sk, 2 if len(sk) >= _LONG_LABEL else 1):
                     self._variants.setdefault(v, set()).add(sk)
-        # Lengths of labels that may sit inside a longer label, longest first.
-        self._inner_lengths = sorted(
-            {len(sk) for sk in self._by_skel if len(sk) >= _MIN_EDIT_LABEL}, reverse=True
+        # Lengths of labels that may sit inside a longer label, longest first, and their
+        # first letters: most positions of a label start no protected name and are skipped.
+        inner = [sk for sk in self._by_skel if len(sk) >= _MIN_EDIT_LABEL]
+        self._inner_lengths = sorted({len(sk) for sk in inner}, reverse=True)
+        self._heads = frozenset(sk[:_MIN_EDIT_LABEL] for sk in inner)
+        # Label lengths that may be two edits from a long protected label by changes on their
+        # side alone (substitutions, insertions): only these need two deletions in a query.
+        self._two_edit_lengths = frozenset(
+            len(sk) + k
+            for sk in self._by_skel
+            if len(sk) >= _LONG_LABEL and sk not in self._ambiguous
+            for k in (0, 1, 2)
         )
-        self._long_lengths = frozenset(
-            len(sk) for sk in self._by_skel if len(sk) >= _LONG_LABEL and sk not in self._ambiguous
-        )
-        self._variant_keys = frozenset(self._variants)
         self._memo: dict[str, Lookalike | None] = {}
         self._memo_host: dict[str, Lookalike | None] = {}
-
-    def __contains__(self, domain: str) -> bool:
-        return domain in self._protected
 
     def _pick(self, sk: str, suffix: str) -> _Entry:
         """Of the protected domains with this skeleton, the one under `suffix` or else the first."""
@@ -240,7 +220,9 @@ class LookalikeIndex:
         rd = registrable_domain(domain)
         if not rd or rd in self._protected or rd in self._known or _NOT_A_NAME.search(rd):
             return None
-        label, suffix = _split(rd)
+        label, _, suffix = rd.partition(".")
+        if not suffix or not _known_tld(suffix.rpartition(".")[2]):
+            return None  # "email", "mail.w": words cut out of text, not names anyone holds
         ulabel = _decode(label)
         sk = skeleton(ulabel)
         entries = self._by_skel.get(sk)
@@ -251,7 +233,7 @@ class LookalikeIndex:
             if len(sk) >= _MIN_SWAP_LABEL and sk not in self._ambiguous:
                 return Lookalike(rd, same[0].domain, "tld-swap", 0)
             return None
-        near = self._nearest(sk, 2)
+        near = None if sk in self._lure else self._nearest(sk, 2)  # email ~ gmail
         if near:
             return Lookalike(rd, self._pick(near[0], suffix).domain, "edit-distance", near[1])
         inner = self._inner(sk)
@@ -272,7 +254,7 @@ class LookalikeIndex:
         sub = host[: -len(rd)].rstrip(".") if host.endswith(rd) else ""
         if not sub:
             return None
-        found = self._in_subdomain(sub, _split(rd)[0])
+        found = self._in_subdomain(sub, rd.partition(".")[0])
         return Lookalike(host, found.domain, "subdomain-brand", 0) if found else None
 
     def _nearest(self, sk: str, most: int) -> tuple[str, int] | None:
@@ -283,10 +265,9 @@ class LookalikeIndex:
         n = len(sk)
         if n < _MIN_EDIT_LABEL - 1:
             return None
-        # Two deletions on this side are only needed to meet a long label of at most this
-        # length: with at most two edits in all, both went to substitutions or insertions here.
-        depth = 2 if most > 1 and any(n - k in self._long_lengths for k in (0, 1, 2)) else 1
-        shared = self._variant_keys.intersection(_deletions(sk, depth))
+        # Two deletions on this side are needed only against long labels (see __init__).
+        depth = 2 if most > 1 and n in self._two_edit_lengths else 1
+        shared = self._variants.keys() & _deletions(sk, depth)
         if not shared:
             return None
         best: tuple[int, str] | None = None
@@ -306,10 +287,12 @@ class LookalikeIndex:
         hyphens, and no misspelt brand.
         """
         n = len(sk)
+        heads, lure = self._heads, self._lure
+        starts = [i for i in range(n - _MIN_EDIT_LABEL + 1) if sk[i : i + _MIN_EDIT_LABEL] in heads]
         for size in self._inner_lengths:
-            if size >= n:
-                continue
-            for i in range(n - size + 1):
+            for i in starts:
+                if size >= n or i + size > n:  # the label must hold more than the brand
+                    continue
                 part = sk[i : i + size]
                 if part not in self._by_skel:
                     continue
@@ -317,23 +300,30 @@ class LookalikeIndex:
                 fenced = (not left or not left[-1].isalpha()) and (
                     not right or not right[0].isalpha()
                 )
-                if (fenced and not strict and part not in self._ambiguous) or (
-                    _lure_only(left) and _lure_only(right)
+                if part in self._ambiguous:  # its own word among phishing words: apple-id-verify
+                    if fenced and _lure_only(left, lure) and _lure_only(right, lure):
+                        return part, 0
+                elif (fenced and not strict) or (
+                    _lure_only(left, lure) and _lure_only(right, lure)
                 ):
                     return part, 0
         if "-" in sk and not strict:  # a misspelt brand between hyphens: paypall-login
             for token in _SPLIT_LABEL.split(sk):
-                near = self._nearest(token, 1) if len(token) >= _MIN_EDIT_LABEL else None
+                near = (
+                    self._nearest(token, 1)
+                    if len(token) >= _MIN_EDIT_LABEL and token not in lure
+                    else None
+                )
                 if near:
                     return near
         return None
 
     def _in_subdomain(self, sub: str, rd_label: str) -> _Entry | None:
-        raw = [t for t in _SPLIT_HOST.split(sub) if t]
-        for i, sk in enumerate(skeleton(_decode(t)) for t in raw):
+        tokens = [skeleton(t) for p in sub.split(".") for t in _decode(p).split("-") if t]
+        for i, sk in enumerate(tokens):
             for e in self._by_skel.get(sk, ()):
                 # The whole protected name spelt out: paypal.com.evil.example, paypal-com.x.example
-                if tuple(raw[i + 1 : i + 1 + len(e.suffix_tokens)]) == e.suffix_tokens:
+                if tuple(tokens[i + 1 : i + 1 + len(e.suffix_tokens)]) == e.suffix_tokens:
                     return e
         rd_lure: bool | None = None
         for part in sub.split("."):
@@ -344,7 +334,7 @@ class LookalikeIndex:
                 if len(sk) < _MIN_EDIT_LABEL or sk in self._ambiguous:
                     continue
                 if rd_lure is None:
-                    rd_lure = _lure_only(skeleton(_decode(rd_label)))
+                    rd_lure = _lure_only(skeleton(_decode(rd_label)), self._lure)
                 if rd_lure:
                     return self._by_skel[sk][0]
                 continue
@@ -352,6 +342,17 @@ class LookalikeIndex:
             if inner:
                 return self._by_skel[inner[0]][0]
         return None
+
+
+@cache
+def _known_tld(tld: str) -> bool:
+    # Reserved names used by examples and tests count; anything else must be in the list.
+    return tld in ("example", "test") or _strict_psl().is_public(tld)
+
+
+@cache
+def _strict_psl() -> PublicSuffixList:
+    return PublicSuffixList(accept_unknown=False)  # the bundled list, loaded on first use
 
 
 def _to_ascii(label: str) -> str:
@@ -372,29 +373,25 @@ def default_protected(
     return (*org_domains, *catalogue().domains_in_order, *extra)
 
 
-_INDEXES: dict[frozenset[str], LookalikeIndex] = {}  # a few recent sets, built on first use
-_BY_IDENTITY: dict[int, tuple[object, LookalikeIndex]] = {}  # immutable sets seen before
+_INDEXES: dict[object, tuple[object, LookalikeIndex]] = {}  # recent sets, built on first use
 
 
 def _index(protected: Iterable[str] | LookalikeIndex) -> LookalikeIndex:
     if isinstance(protected, LookalikeIndex):
         return protected
-    immutable = isinstance(protected, (tuple, frozenset))
-    if immutable:  # the same tuple again costs one lookup instead of hashing every domain
-        seen = _BY_IDENTITY.get(id(protected))
-        if seen is not None and seen[0] is protected:
-            return seen[1]
+    # A tuple or frozenset seen before is found by identity, without hashing every domain.
+    by_id = isinstance(protected, (tuple, frozenset))
+    if by_id and (seen := _INDEXES.get(id(protected))) and seen[0] is protected:
+        return seen[1]
     ordered = list(protected)  # order matters: the first of several same-label domains is shown
     key = frozenset(ordered)
-    index = _INDEXES.get(key)
-    if index is None:
-        if len(_INDEXES) >= 8:
-            _INDEXES.pop(next(iter(_INDEXES)))
-        index = _INDEXES[key] = LookalikeIndex(ordered)
-    if immutable:
-        if len(_BY_IDENTITY) >= 8:
-            _BY_IDENTITY.pop(next(iter(_BY_IDENTITY)))
-        _BY_IDENTITY[id(protected)] = (protected, index)
+    seen = _INDEXES.get(key)
+    index = seen[1] if seen else LookalikeIndex(ordered)
+    while len(_INDEXES) >= 16:
+        _INDEXES.pop(next(iter(_INDEXES)))
+    _INDEXES[key] = (key, index)
+    if by_id:
+        _INDEXES[id(protected)] = (protected, index)
     return index
 
 

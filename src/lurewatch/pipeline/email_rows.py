@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -14,6 +14,7 @@ from lurewatch.enrich.auth import authenticate
 from lurewatch.enrich.dns import Resolver
 from lurewatch.errors import RecordError
 from lurewatch.ids import event_id
+from lurewatch.pipeline.url_rows import url_rows
 from lurewatch.readers.email_parse import ParsedEmail, clean_text, parse_email
 from lurewatch.readers.records import RawMessage, Reject
 from lurewatch.util.domains import domain_of, in_domains
@@ -23,6 +24,7 @@ from lurewatch.util.domains import domain_of, in_domains
 class EmailRows:
     email: dict[str, Any]
     recipients: list[dict[str, Any]]
+    urls: list[dict[str, Any]] = field(default_factory=list)
 
 
 def json_text(value: Any) -> str:
@@ -108,7 +110,7 @@ def analyse(parsed: ParsedEmail, settings: Settings, resolver: Resolver) -> Emai
     row["email.direction"] = direction(row, addresses, org)
     row["event.ingested"] = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     recipients = recipient_rows(row, org)
-    return EmailRows(row, recipients)
+    return EmailRows(row, recipients, url_rows(parsed, settings))
 
 
 def process_message(raw: RawMessage, settings: Settings, resolver: Resolver) -> EmailRows | Reject:

@@ -25,7 +25,21 @@ from lurewatch.ids import event_id
 from lurewatch.pipeline.email_rows import EmailRows, process_message
 from lurewatch.readers.dispatch import Input, discover, read_messages
 from lurewatch.readers.records import RawMessage, Reject
+from lurewatch.readers.squid import rows_from_squid
+from lurewatch.readers.zeek_web import rows_from_zeek
 from lurewatch.store import Store
+
+LogReader = Callable[[Path, Counter[str]], Iterator[tuple[str, dict[str, Any]] | Reject]]
+
+# Readers of log formats: each yields (table, row) or Reject for one file, and counts in the
+# Counter the records of log types this version does not use.
+LOG_READERS: dict[str, LogReader] = {
+    "zeek": lambda path, unused: rows_from_zeek(path, unused),
+    "squid": lambda path, unused: rows_from_squid(path),
+}
+
+# Tables of records read from inputs (others hold rows derived from them, like recipients).
+PRIMARY_TABLES = ("email", "http_request", "dns_query")
 
 BATCH_ROWS = 2000
 IN_FLIGHT_PER_WORKER = 64
@@ -43,6 +57,7 @@ class IngestSummary:
     rejected: int = 0
     reject_reasons: Counter[str] = field(default_factory=Counter)
     formats: Counter[str] = field(default_factory=Counter)
+    unused: Counter[str] = field(default_factory=Counter)  # records of log types not used yet
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -54,6 +69,7 @@ class IngestSummary:
             "duplicates": self.duplicates,
             "rejected": self.rejected,
             "reject_reasons": dict(self.reject_reasons.most_common(20)),
+            "unused_records": dict(self.unused),
         }
 
 
@@ -107,20 +123,39 @@ class _Writer:
                 continue
             added = self.store.insert(name, rows)
             self.summary.added[name] += added
-            if name == "email":
+            if name in PRIMARY_TABLES:
                 self.summary.duplicates += len(rows) - added
             self.buffers[name] = []
 
 
-def _items(
-    inputs: list[Input], summary: IngestSummary, slots: threading.Semaphore
-) -> Iterator[RawMessage | Reject]:
+def _items(inputs: list[Input], slots: threading.Semaphore) -> Iterator[RawMessage | Reject]:
     for inp in inputs:
-        summary.files += 1
-        summary.formats[inp.format] += 1
         for item in read_messages(inp):
             slots.acquire()
             yield item
+
+
+def _ingest_logs(
+    inputs: list[Input], writer: _Writer, summary: IngestSummary, on_progress: ProgressFn | None
+) -> None:
+    """Log files are read and written inline: their records need no per-record analysis."""
+    for inp in inputs:
+        for item in LOG_READERS[inp.format](inp.path, summary.unused):
+            if isinstance(item, Reject):
+                _record_reject(writer, summary, summary.run_id, item)
+                continue
+            table, row = item
+            summary.read[table] += 1
+            writer.add(table, row)
+        if on_progress:
+            on_progress(_size(inp))
+
+
+def _size(inp: Input) -> int:
+    try:
+        return inp.path.stat().st_size
+    except OSError:
+        return 0
 
 
 def ingest_paths(
@@ -139,10 +174,15 @@ def ingest_paths(
     inputs = list(discover(paths))
     if on_start:
         on_start(input_bytes(inputs))
+    for inp in inputs:
+        summary.files += 1
+        summary.formats[inp.format] += 1
     writer = _Writer(store, summary)
+    _ingest_logs([i for i in inputs if i.format in LOG_READERS], writer, summary, on_progress)
+    mail = [i for i in inputs if i.format not in LOG_READERS]  # mail, and the unknown (rejected)
     workers = workers if workers is not None else (os.cpu_count() or 1)
     slots = threading.Semaphore(max(1, workers) * IN_FLIGHT_PER_WORKER)
-    items = _items(inputs, summary, slots)
+    items = _items(mail, slots)
     pool = None
     if workers > 1:
         ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
@@ -161,6 +201,8 @@ def ingest_paths(
                 writer.add("email", result.email)
                 for r in result.recipients:
                     writer.add("email_recipient", r)
+                for u in result.urls:
+                    writer.add("url", u)
             if on_progress and size:
                 on_progress(size)
         writer.flush()

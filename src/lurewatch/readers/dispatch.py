@@ -19,6 +19,8 @@ from lurewatch.readers.mail_sources import (
     read_mbox,
 )
 from lurewatch.readers.records import RawMessage, Reject
+from lurewatch.readers.squid import looks_like_squid
+from lurewatch.readers.zeek import looks_like_zeek
 
 SKIP_NAMES = {".DS_Store", "Thumbs.db", "MANIFEST.json", "README.md", "README"}
 SKIP_SUFFIXES = {".SOURCE", ".md", ".yml", ".yaml", ".key", ".pub", ".py"}
@@ -38,6 +40,10 @@ def sniff_format(path: Path) -> str:
         return "unreadable"
     if looks_like_mbox(head):
         return "mbox"
+    if looks_like_zeek(head):
+        return "zeek"
+    if looks_like_squid(head):
+        return "squid"
     if looks_like_message(head):
         return "eml"
     return "unknown"

@@ -1,0 +1,1 @@
+"""Correlation across channels: clicks on mailed links, and (later) incidents and pivots."""

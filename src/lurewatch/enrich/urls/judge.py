@@ -1,0 +1,114 @@
+"""Judging one link: reputation (intel, popularity, history), look-alikes, shape, link text.
+
+A LinkJudge holds the resources for one detection run (intel index, popularity lists, the
+look-alike index); `judge` is a pure function of one link and what is known about it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lurewatch.config import Settings
+from lurewatch.enrich.brands import brand_for_domain
+from lurewatch.enrich.intel import IntelIndex, PopularityList, load_intel, load_popularity
+from lurewatch.enrich.intel.model import LoadResult, Match
+from lurewatch.enrich.lookalike import Lookalike, LookalikeIndex, default_protected
+from lurewatch.enrich.urls.link_text import text_mismatch
+from lurewatch.enrich.urls.normalize import try_normalize_url
+from lurewatch.enrich.urls.structure import Signal, structural_signals
+from lurewatch.util.domains import in_domains, registrable_domain
+
+
+@dataclass
+class LinkVerdict:
+    url: str
+    host: str | None
+    registered_domain: str | None
+    known_bad: list[Match] = field(default_factory=list)
+    category: str = "uncategorized"  # organization, allowlisted, brand, popular, uncategorized
+    newly_seen: bool = False
+    lookalike: Lookalike | None = None
+    shown_domain: str | None = None  # link text shows this other domain
+    signals: list[Signal] = field(default_factory=list)
+
+    @property
+    def trusted(self) -> bool:
+        return self.category in ("organization", "allowlisted")
+
+
+@dataclass
+class LinkJudge:
+    settings: Settings
+    intel: IntelIndex | None
+    intel_loads: dict[str, LoadResult]
+    popular: PopularityList | None
+    lookalikes: LookalikeIndex
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LinkJudge:
+        intel: IntelIndex | None = None
+        loads: dict[str, LoadResult] = {}
+        if settings.intel.feeds:
+            intel, loads = load_intel([Path(p) for p in settings.intel.feeds])
+        popular = (
+            load_popularity([Path(p) for p in settings.intel.popular])
+            if settings.intel.popular
+            else None
+        )
+        lookalikes = LookalikeIndex(default_protected(settings.organization.domains))
+        return cls(settings, intel, loads, popular, lookalikes)
+
+    def category(self, registered: str | None) -> str:
+        if not registered:
+            return "uncategorized"
+        if in_domains(registered, self.settings.organization.domains):
+            return "organization"
+        if in_domains(registered, self.settings.allowlist.url_domains):
+            return "allowlisted"
+        if brand_for_domain(registered) is not None:
+            return "brand"
+        if self.popular is not None and self.popular.contains(registered):
+            return "popular"
+        return "uncategorized"
+
+    def judge(
+        self,
+        url: str,
+        link_text: str | None = None,
+        first_seen: dt.datetime | None = None,
+        seen_at: dt.datetime | None = None,
+    ) -> LinkVerdict:
+        """`first_seen`: when the organization's mail first linked to this registrable domain;
+        `seen_at`: the time of the message carrying this link."""
+        n = try_normalize_url(url)
+        if n is None:
+            return LinkVerdict(url, None, None)
+        rd = n.registered_domain or (n.host if n.is_ip else None)
+        v = LinkVerdict(n.full, n.host, rd)
+        v.category = self.category(rd)
+        if v.trusted:
+            return v
+        if self.intel is not None:
+            ip = n.host.strip("[]") if n.is_ip else None
+            v.known_bad = self.intel.match(n.full, n.host, n.registered_domain, ip)
+        v.newly_seen = first_seen is not None and seen_at is not None and first_seen >= seen_at
+        if n.host and not n.is_ip:
+            v.lookalike = self.lookalikes.match_host(n.host)
+        v.shown_domain = text_mismatch(link_text, rd)
+        v.signals = structural_signals(
+            n.scheme,
+            n.host,
+            n.path,
+            n.query,
+            n.userinfo or None,
+            n.is_ip,
+            tuple(self.settings.urls.free_hosting),
+        )
+        return v
+
+
+def registrable(url: str) -> str | None:
+    n = try_normalize_url(url)
+    return (n.registered_domain or n.host) if n else registrable_domain(url)

@@ -1,0 +1,169 @@
+"""Structural signals of a link: what its shape alone says, before any reputation.
+
+Each signal has an id, a severity and a sentence. Reputation (intel, popularity, history) and
+look-alikes are judged elsewhere; these are the tricks visible in the URL itself.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Literal
+
+from lurewatch.util.domains import registrable_domain
+
+Severity = Literal["low", "medium", "high", "critical"]
+
+# Words of credential-harvest and payment paths (matched as path/query tokens).
+CREDENTIAL_WORDS = frozenset(
+    [
+        "login",
+        "logon",
+        "signin",
+        "sign-in",
+        "verify",
+        "verification",
+        "validate",
+        "account",
+        "accounts",
+        "secure",
+        "security",
+        "update",
+        "confirm",
+        "unlock",
+        "unlocked",
+        "suspend",
+        "suspended",
+        "password",
+        "passwd",
+        "credential",
+        "credentials",
+        "webscr",
+        "auth",
+        "authenticate",
+        "billing",
+        "invoice",
+        "payment",
+        "wallet",
+        "recover",
+        "recovery",
+        "restore",
+        "mfa",
+        "2fa",
+        "otp",
+        "session",
+        "reset",
+        "kyc",
+    ]
+)
+_TOKEN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)?")
+
+
+@dataclass(frozen=True)
+class Signal:
+    id: str
+    severity: Severity
+    why: str
+
+
+@cache
+def free_hosting() -> dict[str, str]:
+    """Bundled suffix -> kind (page, file, form) of hosts where anyone can publish."""
+    text = resources.files("lurewatch").joinpath("data/free_hosting.txt").read_text("utf-8")
+    out: dict[str, str] = {}
+    for line in text.splitlines():
+        parts = line.split("#", 1)[0].split()
+        if parts:
+            out[parts[0].lower()] = parts[1] if len(parts) > 1 else "page"
+    return out
+
+
+def hosting_of(host: str, extra: tuple[str, ...] = ()) -> tuple[str, str] | None:
+    """(suffix, kind) when `host` is on a free hosting or file-sharing service."""
+    host = host.lower().rstrip(".")
+    table = free_hosting()
+    labels = host.split(".")
+    for i in range(len(labels) - 1):
+        suffix = ".".join(labels[i:])
+        if suffix in table:
+            return suffix, table[suffix]
+        if suffix in extra:
+            return suffix, "page"
+    return None
+
+
+def structural_signals(
+    scheme: str,
+    host: str,
+    path: str,
+    query: str,
+    userinfo: str | None,
+    is_ip: bool,
+    extra_hosting: tuple[str, ...] = (),
+) -> list[Signal]:
+    out: list[Signal] = []
+    if scheme in ("data", "javascript", "vbscript"):
+        # data: pages render a whole phishing form from the link itself; javascript: links
+        # are stripped by most mail clients and were common in old newsletters.
+        severity: Severity = "low" if scheme == "javascript" else "medium"
+        out.append(
+            Signal(
+                f"{scheme}-uri",
+                severity,
+                f"a {scheme}: link runs or renders content inside the mail client or browser",
+            )
+        )
+        return out
+    if userinfo:
+        shown = userinfo.split(":", 1)[0]
+        out.append(
+            Signal(
+                "userinfo",
+                "high",
+                f'the link starts with "{shown}@", which browsers ignore: it really goes to {host}',
+            )
+        )
+    if is_ip:
+        out.append(
+            Signal(
+                "ip-host",
+                "medium",
+                f"the link goes to a bare IP address ({host}), not a named site",
+            )
+        )
+    if host and not is_ip:
+        rd = registrable_domain(host) or host
+        extra_labels = host[: -len(rd)].strip(".").split(".") if host != rd else []
+        if len([x for x in extra_labels if x]) >= 4:
+            out.append(
+                Signal(
+                    "deep-subdomains",
+                    "low",
+                    f"{host} stacks {len(extra_labels)} labels in front of {rd}",
+                )
+            )
+        if any(label.startswith("xn--") for label in host.split(".")):
+            out.append(
+                Signal("punycode-host", "low", f"{host} is an internationalized (punycode) name")
+            )
+        hosted = hosting_of(host, extra_hosting)
+        if hosted:
+            suffix, kind = hosted
+            what = {"file": "a file-sharing service", "form": "a form service"}.get(
+                kind, "a free hosting service"
+            )
+            out.append(
+                Signal(
+                    f"free-hosting-{kind}",
+                    "low" if kind == "file" else "medium",
+                    f"{host} is on {what} ({suffix}) where anyone can publish",
+                )
+            )
+    words = set(_TOKEN.findall((path + " " + query).lower())) & CREDENTIAL_WORDS
+    if words:
+        out.append(
+            Signal("credential-path", "low", "the path asks for " + ", ".join(sorted(words)[:4]))
+        )
+    return out
