@@ -56,6 +56,21 @@ def measure(
             'SELECT "event.id", "lurewatch.auth.composite" c, "lurewatch.auth.reason" r FROM email'
         ):
             verdicts[label[r["event.id"]]][f"{r['c']}/{r['r']}"] += 1
+        url_stats: dict[str, Counter[str]] = defaultdict(Counter)
+        for r in store.rows(
+            'SELECT "email.event_id" e, "lurewatch.url.shortened" s, "lurewatch.url.rewriter" w, '
+            '"url.source" src FROM url'
+        ):
+            cls = label[r["e"]]
+            url_stats[cls]["urls"] += 1
+            url_stats[cls]["shortened"] += bool(r["s"])
+            url_stats[cls]["unwrapped"] += bool(r["w"])
+            url_stats[cls]["in_attachments"] += r["src"].split(":")[0] in (
+                "attachment",
+                "pdf",
+                "qr",
+            )
+            url_stats[cls]["qr"] += r["src"].startswith("qr:")
         per_rule: dict[str, Counter[str]] = defaultdict(Counter)
         flagged: dict[str, set[str]] = defaultdict(set)
         flagged_by_clause: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
@@ -71,6 +86,10 @@ def measure(
     return {
         "messages": dict(totals),
         "ingest": summaries,
+        "links": {
+            c: {**dict(v), "per_message": round(v["urls"] / max(totals[c], 1), 2)}
+            for c, v in url_stats.items()
+        },
         "composite_verdicts": {c: dict(v.most_common()) for c, v in verdicts.items()},
         "alerts_per_detection": {r: dict(v) for r, v in sorted(per_rule.items())},
         "medium_or_higher": {
@@ -105,12 +124,16 @@ def main() -> int:
         f"messages: {report['messages']}  rejected: "
         f"{ {c: s['rejected'] for c, s in report['ingest'].items()} }"
     )
+    print("\nlinks:")
+    for cls, v in report["links"].items():
+        print(f"  {cls:5} {v}")
     print("\ncomposite verdicts:")
     for cls, v in report["composite_verdicts"].items():
         print(f"  {cls:5} {v}")
-    print("\nalerts per detection (class:severity -> messages):")
+    print("\nalerts per detection (class:severity -> messages; ham false-alarm rate at medium+):")
     for rule, v in report["alerts_per_detection"].items():
-        print(f"  {rule:32} {v}")
+        fa = sum(n for k, n in v.items() if k.startswith("ham:") and k.split(":")[1] in SERIOUS)
+        print(f"  {rule:32} {str(v):60} {fa / max(report['messages']['ham'], 1):.1%}")
     print("\nmedium-or-higher alert, by clause:", report["medium_or_higher_by_clause"])
     print(f"\nphishing with a medium-or-higher alert: {report['detection_rate']:.1%}")
     print(

@@ -76,7 +76,8 @@ def safelinks(url: str, region: str = "nam02") -> str:
             "safelinks",
         ),
         (
-            "https://urldefense.proofpoint.com/v1/url?u=http://evil.example/a%3Fb%3D1&k=abc%0A&r=x&m=y&s=z",
+            "https://urldefense.proofpoint.com/v1/url?u=http://evil.example/a%3Fb%3D1"
+            "&k=abc%0A&r=x&m=y&s=z",
             "http://evil.example/a?b=1",
             "proofpoint-v1",
         ),

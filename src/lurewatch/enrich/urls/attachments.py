@@ -135,12 +135,9 @@ def _qr_pieces(data: bytes, name: str) -> list[Piece]:
                 if max(width, height) > MAX_QR_SIDE:
                     image.thumbnail((MAX_QR_SIDE, MAX_QR_SIDE))
                 gray = image.convert("L")
-            formats = (
-                zxingcpp.BarcodeFormat.QRCode
-                | zxingcpp.BarcodeFormat.MicroQRCode
-                | zxingcpp.BarcodeFormat.Aztec
-                | zxingcpp.BarcodeFormat.DataMatrix
-            )
+            fmt = zxingcpp.BarcodeFormat  # the matrix codes a phone camera offers to open
+            # A list, as zxing-cpp 3 asks (its stubs still describe the older flag form).
+            formats: Any = [fmt.QRCode, fmt.MicroQRCode, fmt.Aztec, fmt.DataMatrix]
             for code in zxingcpp.read_barcodes(gray, formats=formats):
                 if code.text:
                     pieces.append(Piece(f"qr:{name}", "uri", code.text[:MAX_TEXT_CHARS]))

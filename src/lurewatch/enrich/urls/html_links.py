@@ -38,7 +38,6 @@ _ATTRIBUTES = {
 _SKIP_SCHEMES = ("mailto:", "tel:", "cid:", "sms:", "callto:")
 _HAS_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 _REFRESH_URL = re.compile(r"""url\s*=\s*['"]?([^'"]*)""", re.IGNORECASE)
-_SPACES = re.compile(r"\s+")
 _BASE_TAG = re.compile(r"<base[\s/>]", re.IGNORECASE)  # a scan is cheaper than a CSS query
 
 
@@ -118,8 +117,8 @@ def links_in_html(html: str, *, limit: int = MAX_ELEMENTS) -> list[HtmlLink]:
                 if url:
                     text = None
                     if tag == "a":
-                        text = _SPACES.sub(" ", node.text(deep=True, separator=" ")).strip()
-                        text = text[:MAX_LINK_TEXT] or None
+                        words = node.text(deep=True, separator=" ").split()
+                        text = " ".join(words)[:MAX_LINK_TEXT] or None
                     out.append(HtmlLink(url, "html:area" if tag == "area" else "html:href", text))
             elif kind == "html:srcset":
                 for candidate in _srcset_urls(value):

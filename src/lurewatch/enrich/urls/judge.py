@@ -12,12 +12,18 @@ from pathlib import Path
 
 from lurewatch.config import Settings
 from lurewatch.enrich.brands import brand_for_domain
-from lurewatch.enrich.intel import IntelIndex, PopularityList, load_intel, load_popularity
+from lurewatch.enrich.intel import (
+    IntelIndex,
+    PopularityList,
+    SharedHosts,
+    load_intel,
+    load_popularity,
+)
 from lurewatch.enrich.intel.model import LoadResult, Match
 from lurewatch.enrich.lookalike import Lookalike, LookalikeIndex, default_protected
 from lurewatch.enrich.urls.link_text import text_mismatch
 from lurewatch.enrich.urls.normalize import try_normalize_url
-from lurewatch.enrich.urls.structure import Signal, structural_signals
+from lurewatch.enrich.urls.structure import Signal, hosting_of, structural_signals
 from lurewatch.util.domains import in_domains, registrable_domain
 
 
@@ -51,7 +57,8 @@ class LinkJudge:
         intel: IntelIndex | None = None
         loads: dict[str, LoadResult] = {}
         if settings.intel.feeds:
-            intel, loads = load_intel([Path(p) for p in settings.intel.feeds])
+            shared = SharedHosts(tuple(settings.urls.free_hosting))
+            intel, loads = load_intel([Path(p) for p in settings.intel.feeds], shared=shared)
         popular = (
             load_popularity([Path(p) for p in settings.intel.popular])
             if settings.intel.popular
@@ -60,8 +67,12 @@ class LinkJudge:
         lookalikes = LookalikeIndex(default_protected(settings.organization.domains))
         return cls(settings, intel, loads, popular, lookalikes)
 
-    def category(self, registered: str | None) -> str:
+    def category(self, registered: str | None, host: str | None = None) -> str:
         if not registered:
+            return "uncategorized"
+        if host and hosting_of(host, tuple(self.settings.urls.free_hosting)):
+            # A page on a platform anyone can publish on borrows the platform's name: neither
+            # the brand catalogue nor a popularity list vouches for what a stranger put there.
             return "uncategorized"
         if in_domains(registered, self.settings.organization.domains):
             return "organization"
@@ -87,7 +98,7 @@ class LinkJudge:
             return LinkVerdict(url, None, None)
         rd = n.registered_domain or (n.host if n.is_ip else None)
         v = LinkVerdict(n.full, n.host, rd)
-        v.category = self.category(rd)
+        v.category = self.category(rd, n.host)
         if v.trusted:
             return v
         if self.intel is not None:

@@ -14,8 +14,9 @@ lives on so that other URLs never pay for it:
 
 The function returns the inner URL as a string, or None when the URL is not its kind; one
 that raises is taken as not applying. A URL meets only the rewriters of its registrable domain
-(in registration order), then those registered without domains, then a call's `extra` ones. `unwrap_normal` applies rewriters until none matches (nested
-wrappers are common: Safe Links around Proofpoint), at most `MAX_UNWRAP_DEPTH` times.
+(in registration order), then those registered without domains, then a call's `extra` ones.
+`unwrap_normal` applies rewriters until none matches (nested wrappers are common: Safe Links
+around Proofpoint), at most `MAX_UNWRAP_DEPTH` times.
 """
 
 from __future__ import annotations
