@@ -40,3 +40,12 @@ def test_ibis_reads_dotted_columns(store: Store) -> None:
     assert store.ibis.to_pyarrow(t.select(t["error.message"])).to_pylist() == [
         {"error.message": "bad"}
     ]
+
+
+def test_example_configuration_loads() -> None:
+    from tests.conftest import REPO
+
+    from lurewatch.config import load_settings
+
+    s = load_settings(REPO / "docs" / "lurewatch.example.toml")
+    assert s.email_auth.trusted_relays and s.intel.popular and s.assets.click_window_days == 7

@@ -85,7 +85,7 @@ account </a>
 <a href="relative/page.html">Relative</a>
 <a href="mailto:help@corp.example">mail</a> <a href="tel:+15555550100">call</a>
 <a href="#section">jump</a> <img src="cid:logo@corp"> <a href="">empty</a>
-<img src="https://img.example/pixel.gif" srcset="https://img.example/a.png 1x, b.png 2x">
+<img src="https://img.example/pixel.gif" srcset="https://img.example/a.png 1x,b.png 2x">
 <form action="https://harvest.example/post.php" method="post"><input name="p">
 <button formaction="https://harvest.example/alt">Go</button></form>
 <map name="m"><area shape="rect" coords="0,0,1,1" href="https://area.example/"></map>

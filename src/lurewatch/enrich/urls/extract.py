@@ -95,7 +95,6 @@ class _Collector:
         self.seen: set[tuple[str, str, str | None]] = set()
         # The text and HTML alternatives of one message repeat the same URLs.
         self.cache: dict[str, tuple[NormalUrl | None, str | None, str | None]] = {}
-
         self.full = max_urls <= 0  # set once either cap is reached
 
     def _resolve(self, raw: str) -> tuple[NormalUrl | None, str | None, str | None]:
@@ -104,11 +103,8 @@ class _Collector:
             return hit
         try:
             result = unwrap_normal(normalize_url(raw))
-            value: tuple[NormalUrl | None, str | None, str | None] = (
-                result.url,
-                ",".join(result.rewriters) or None,
-                None,
-            )
+            names = ",".join(result.rewriters) if result.rewriters else None
+            value: tuple[NormalUrl | None, str | None, str | None] = (result.url, names, None)
         except UrlError as exc:
             value = (None, None, str(exc))
         self.cache[raw] = value

@@ -48,9 +48,25 @@ class HtmlLink(NamedTuple):
 
 
 def _srcset_urls(value: str) -> list[str]:
-    # Candidates are "URL [descriptor]" separated by commas; a URL itself may hold commas
-    # only when followed by no space, which real mail does not do.
-    return [c.split()[0] for c in value.split(", ") if c.strip()]
+    """The URLs of a srcset, read as the HTML standard does: a URL runs to whitespace (less
+    trailing commas, which end a candidate without descriptors), then descriptors to a comma."""
+    urls: list[str] = []
+    pos, n = 0, len(value)
+    while pos < n:
+        while pos < n and (value[pos].isspace() or value[pos] == ","):
+            pos += 1
+        start = pos
+        while pos < n and not value[pos].isspace():
+            pos += 1
+        url = value[start:pos]
+        if url.endswith(","):
+            url = url.rstrip(",")
+        else:
+            comma = value.find(",", pos)
+            pos = n if comma < 0 else comma + 1
+        if url:
+            urls.append(url)
+    return urls
 
 
 def _refresh_url(content: str) -> str | None:

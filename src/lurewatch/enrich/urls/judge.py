@@ -23,7 +23,7 @@ from lurewatch.enrich.intel.model import LoadResult, Match
 from lurewatch.enrich.lookalike import Lookalike, LookalikeIndex, default_protected
 from lurewatch.enrich.urls.link_text import text_mismatch
 from lurewatch.enrich.urls.normalize import try_normalize_url
-from lurewatch.enrich.urls.structure import Signal, hosting_of, structural_signals
+from lurewatch.enrich.urls.structure import Signal, host_signals, hosting_of, link_signals
 from lurewatch.util.domains import in_domains, registrable_domain
 
 
@@ -51,6 +51,7 @@ class LinkJudge:
     intel_loads: dict[str, LoadResult]
     popular: PopularityList | None
     lookalikes: LookalikeIndex
+    _hosts: dict[str, tuple[str, Lookalike | None, list[Signal]]] = field(default_factory=dict)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LinkJudge:
@@ -66,6 +67,22 @@ class LinkJudge:
         )
         lookalikes = LookalikeIndex(default_protected(settings.organization.domains))
         return cls(settings, intel, loads, popular, lookalikes)
+
+    def _host_facts(
+        self, host: str, registered: str | None, is_ip: bool
+    ) -> tuple[str, Lookalike | None, list[Signal]]:
+        """What depends on the host alone, computed once per host for the run."""
+        cached = self._hosts.get(host)
+        if cached is None:
+            lookalike = self.lookalikes.match_host(host) if host and not is_ip else None
+            cached = (
+                self.category(registered, host),
+                lookalike,
+                host_signals(host, is_ip, tuple(self.settings.urls.free_hosting)),
+            )
+            if len(self._hosts) < 500_000:
+                self._hosts[host] = cached
+        return cached
 
     def category(self, registered: str | None, host: str | None = None) -> str:
         if not registered:
@@ -98,25 +115,18 @@ class LinkJudge:
             return LinkVerdict(url, None, None)
         rd = n.registered_domain or (n.host if n.is_ip else None)
         v = LinkVerdict(n.full, n.host, rd)
-        v.category = self.category(rd, n.host)
+        category, lookalike, by_host = self._host_facts(n.host, rd, n.is_ip)
+        v.category = category
         if v.trusted:
             return v
         if self.intel is not None:
             ip = n.host.strip("[]") if n.is_ip else None
             v.known_bad = self.intel.match(n.full, n.host, n.registered_domain, ip)
         v.newly_seen = first_seen is not None and seen_at is not None and first_seen >= seen_at
-        if n.host and not n.is_ip:
-            v.lookalike = self.lookalikes.match_host(n.host)
+        v.lookalike = lookalike
         v.shown_domain = text_mismatch(link_text, rd)
-        v.signals = structural_signals(
-            n.scheme,
-            n.host,
-            n.path,
-            n.query,
-            n.userinfo or None,
-            n.is_ip,
-            tuple(self.settings.urls.free_hosting),
-        )
+        by_link = link_signals(n.scheme, n.host, n.path, n.query, n.userinfo or None)
+        v.signals = by_link if by_link and by_link[0].id.endswith("-uri") else by_link + by_host
         return v
 
 

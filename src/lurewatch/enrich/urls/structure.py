@@ -94,28 +94,66 @@ def hosting_of(host: str, extra: tuple[str, ...] = ()) -> tuple[str, str] | None
     return None
 
 
-def structural_signals(
-    scheme: str,
-    host: str,
-    path: str,
-    query: str,
-    userinfo: str | None,
-    is_ip: bool,
-    extra_hosting: tuple[str, ...] = (),
-) -> list[Signal]:
+def host_signals(host: str, is_ip: bool, extra_hosting: tuple[str, ...] = ()) -> list[Signal]:
+    """Signals of the host alone (the same for every link to it, so callers may cache them)."""
     out: list[Signal] = []
+    if is_ip:
+        out.append(
+            Signal(
+                "ip-host",
+                "medium",
+                f"the link goes to a bare IP address ({host}), not a named site",
+            )
+        )
+        return out
+    if not host:
+        return out
+    rd = registrable_domain(host) or host
+    extra_labels = [x for x in host[: -len(rd)].strip(".").split(".") if x] if host != rd else []
+    if len(extra_labels) >= 4:
+        out.append(
+            Signal(
+                "deep-subdomains",
+                "low",
+                f"{host} stacks {len(extra_labels)} labels in front of {rd}",
+            )
+        )
+    if "xn--" in host:
+        out.append(
+            Signal("punycode-host", "low", f"{host} is an internationalized (punycode) name")
+        )
+    hosted = hosting_of(host, extra_hosting)
+    if hosted:
+        suffix, kind = hosted
+        what = {"file": "a file-sharing service", "form": "a form service"}.get(
+            kind, "a free hosting service"
+        )
+        out.append(
+            Signal(
+                f"free-hosting-{kind}",
+                "low" if kind == "file" else "medium",
+                f"{host} is on {what} ({suffix}) where anyone can publish",
+            )
+        )
+    return out
+
+
+def link_signals(
+    scheme: str, host: str, path: str, query: str, userinfo: str | None
+) -> list[Signal]:
+    """Signals of the rest of the link: its scheme, user-info and path."""
     if scheme in ("data", "javascript", "vbscript"):
         # data: pages render a whole phishing form from the link itself; javascript: links
         # are stripped by most mail clients and were common in old newsletters.
         severity: Severity = "low" if scheme == "javascript" else "medium"
-        out.append(
+        return [
             Signal(
                 f"{scheme}-uri",
                 severity,
                 f"a {scheme}: link runs or renders content inside the mail client or browser",
             )
-        )
-        return out
+        ]
+    out: list[Signal] = []
     if userinfo:
         shown = userinfo.split(":", 1)[0]
         out.append(
@@ -125,45 +163,29 @@ def structural_signals(
                 f'the link starts with "{shown}@", which browsers ignore: it really goes to {host}',
             )
         )
-    if is_ip:
-        out.append(
-            Signal(
-                "ip-host",
-                "medium",
-                f"the link goes to a bare IP address ({host}), not a named site",
-            )
-        )
-    if host and not is_ip:
-        rd = registrable_domain(host) or host
-        extra_labels = host[: -len(rd)].strip(".").split(".") if host != rd else []
-        if len([x for x in extra_labels if x]) >= 4:
-            out.append(
-                Signal(
-                    "deep-subdomains",
-                    "low",
-                    f"{host} stacks {len(extra_labels)} labels in front of {rd}",
-                )
-            )
-        if any(label.startswith("xn--") for label in host.split(".")):
-            out.append(
-                Signal("punycode-host", "low", f"{host} is an internationalized (punycode) name")
-            )
-        hosted = hosting_of(host, extra_hosting)
-        if hosted:
-            suffix, kind = hosted
-            what = {"file": "a file-sharing service", "form": "a form service"}.get(
-                kind, "a free hosting service"
-            )
-            out.append(
-                Signal(
-                    f"free-hosting-{kind}",
-                    "low" if kind == "file" else "medium",
-                    f"{host} is on {what} ({suffix}) where anyone can publish",
-                )
-            )
     words = set(_TOKEN.findall((path + " " + query).lower())) & CREDENTIAL_WORDS
     if words:
         out.append(
             Signal("credential-path", "low", "the path asks for " + ", ".join(sorted(words)[:4]))
         )
     return out
+
+
+def structural_signals(
+    scheme: str,
+    host: str,
+    path: str,
+    query: str,
+    userinfo: str | None,
+    is_ip: bool,
+    extra_hosting: tuple[str, ...] = (),
+) -> list[Signal]:
+    """Every structural signal of one link."""
+    first = link_signals(scheme, host, path, query, userinfo)
+    if first and first[0].id.endswith("-uri"):
+        return first
+    return (
+        first[:1] + host_signals(host, is_ip, extra_hosting) + first[1:]
+        if first and first[0].id == "userinfo"
+        else host_signals(host, is_ip, extra_hosting) + first
+    )

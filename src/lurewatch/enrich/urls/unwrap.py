@@ -135,6 +135,10 @@ def unwrap_normal(
     stops unwrapping at the last good one.
     """
     more = tuple(extra)
+    if not more and not _ANYWHERE:  # the usual URL: no rewriter lives on its domain
+        rd = url.registered_domain or ""
+        if rd not in _BY_DOMAIN and rd.partition(".")[0] not in _BY_LABEL:
+            return Unwrapped(url, ())
     names: list[str] = []
     current = url
     for _ in range(max_depth):
