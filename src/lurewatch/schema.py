@@ -158,6 +158,67 @@ DNS_QUERY = _cols(
     ("dns.answers", "VARCHAR[]", "answer data (addresses, names)"),
 )
 
+PROCESS = _cols(
+    ("event.id", "VARCHAR", "hash of the record's content"),
+    ("@timestamp", "TIMESTAMP", "process start (UtcTime)"),
+    ("log.file.path", "VARCHAR", ""),
+    ("log.offset", "BIGINT", "record number (EVTX) or line number"),
+    ("observer.product", "VARCHAR", "sysmon or sysmon-linux"),
+    ("host.name", "VARCHAR", "Computer, lower case"),
+    ("process.entity_id", "VARCHAR", "ProcessGuid, lower case without braces"),
+    ("process.pid", "BIGINT", ""),
+    ("process.executable", "VARCHAR", "Image, full path"),
+    ("process.name", "VARCHAR", "file name of Image, lower case"),
+    ("process.pe.original_file_name", "VARCHAR", "OriginalFileName"),
+    ("process.command_line", "VARCHAR", ""),
+    ("process.working_directory", "VARCHAR", "CurrentDirectory"),
+    ("user.name", "VARCHAR", "User (DOMAIN\\name)"),
+    ("process.integrity_level", "VARCHAR", "IntegrityLevel"),
+    ("process.hash.sha256", "VARCHAR", ""),
+    ("process.hashes", "VARCHAR", "Hashes as logged (MD5=...,SHA256=...)"),
+    ("process.parent.entity_id", "VARCHAR", "ParentProcessGuid"),
+    ("process.parent.pid", "BIGINT", ""),
+    ("process.parent.executable", "VARCHAR", "ParentImage"),
+    ("process.parent.command_line", "VARCHAR", "ParentCommandLine"),
+)
+
+PROC_NET = _cols(
+    ("event.id", "VARCHAR", "hash of the record's content"),
+    ("@timestamp", "TIMESTAMP", "UtcTime of the connection"),
+    ("log.file.path", "VARCHAR", ""),
+    ("log.offset", "BIGINT", "record number (EVTX) or line number"),
+    ("observer.product", "VARCHAR", "sysmon or sysmon-linux"),
+    ("host.name", "VARCHAR", "Computer, lower case"),
+    ("process.entity_id", "VARCHAR", "ProcessGuid, lower case without braces"),
+    ("process.pid", "BIGINT", ""),
+    ("process.executable", "VARCHAR", "Image"),
+    ("process.name", "VARCHAR", "file name of Image, lower case"),
+    ("user.name", "VARCHAR", ""),
+    ("network.transport", "VARCHAR", "tcp, udp"),
+    ("network.initiated", "BOOLEAN", "Initiated: the process opened the connection"),
+    ("source.ip", "VARCHAR", ""),
+    ("source.port", "INTEGER", ""),
+    ("source.domain", "VARCHAR", "SourceHostname"),
+    ("destination.ip", "VARCHAR", ""),
+    ("destination.port", "INTEGER", ""),
+    ("destination.domain", "VARCHAR", "DestinationHostname"),
+)
+
+PROC_DNS = _cols(
+    ("event.id", "VARCHAR", "hash of the record's content"),
+    ("@timestamp", "TIMESTAMP", "UtcTime of the query"),
+    ("log.file.path", "VARCHAR", ""),
+    ("log.offset", "BIGINT", ""),
+    ("host.name", "VARCHAR", ""),
+    ("process.entity_id", "VARCHAR", ""),
+    ("process.pid", "BIGINT", ""),
+    ("process.executable", "VARCHAR", ""),
+    ("process.name", "VARCHAR", ""),
+    ("dns.question.name", "VARCHAR", "QueryName, lower case"),
+    ("dns.response_code", "VARCHAR", "QueryStatus"),
+    ("dns.answers", "VARCHAR[]", "QueryResults split"),
+)
+
 REJECTS = _cols(
     ("event.id", "VARCHAR", "hash of file + offset + reason"),
     ("ingest.run_id", "VARCHAR", ""),
@@ -235,6 +296,9 @@ TABLES: dict[str, tuple[Column, ...]] = {
     "url_expansion": URL_EXPANSION,
     "http_request": HTTP_REQUEST,
     "dns_query": DNS_QUERY,
+    "process": PROCESS,
+    "proc_net": PROC_NET,
+    "proc_dns": PROC_DNS,
     "rejects": REJECTS,
     "ingest_runs": INGEST_RUNS,
     "alerts": ALERTS,
@@ -244,7 +308,10 @@ TABLES: dict[str, tuple[Column, ...]] = {
 }
 
 # Tables whose rows are events: they are deduplicated on `event.id`.
-EVENT_TABLES = ("email", "email_recipient", "url", "http_request", "dns_query", "rejects")
+EVENT_TABLES = (
+    "email", "email_recipient", "url", "http_request", "dns_query",
+    "process", "proc_net", "proc_dns", "rejects",
+)
 
 
 def column_names(table: str) -> list[str]:
