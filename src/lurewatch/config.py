@@ -126,6 +126,45 @@ class Allowlist:
 
 
 @dataclass
+class ChannelScope:
+    # Whether lurewatch may read this channel's telemetry at all.
+    monitored: bool = True
+    # Who answers for monitoring this channel (a team or role).
+    owner: str = ""
+    # The legal basis recorded for reading it (e.g. "legitimate interest, works council
+    # agreement 2026-03"); required before calls or chat are enabled.
+    legal_basis: str = ""
+    # What is deliberately not monitored, in words (shown in the readiness report).
+    exclusions: list[str] = field(default_factory=list)
+
+
+def _off() -> ChannelScope:
+    return ChannelScope(monitored=False)
+
+
+@dataclass
+class Scope:
+    # Calls and chat carry personal data: off until the organization declares otherwise.
+    email: ChannelScope = field(default_factory=ChannelScope)
+    network: ChannelScope = field(default_factory=ChannelScope)
+    endpoint: ChannelScope = field(default_factory=ChannelScope)
+    calls: ChannelScope = field(default_factory=_off)
+    chat: ChannelScope = field(default_factory=_off)
+
+
+@dataclass
+class Privacy:
+    # Replace phone numbers and chat handles by keyed hashes at ingest; detections work on the
+    # pseudonyms. The key comes from the environment variable or the file, never the database.
+    pseudonymize: bool = False
+    key_env: str = "LUREWATCH_PSEUDONYM_KEY"
+    key_file: str = ""
+    # Chat message text kept in the store: "keep", "snippets" (only what a detection matched),
+    # or "drop" (analysed at ingest, then discarded).
+    message_text: str = "keep"
+
+
+@dataclass
 class Settings:
     organization: Organization = field(default_factory=Organization)
     email_auth: EmailAuth = field(default_factory=EmailAuth)
@@ -136,6 +175,8 @@ class Settings:
     urls: Urls = field(default_factory=Urls)
     intel: Intel = field(default_factory=Intel)
     assets: Assets = field(default_factory=Assets)
+    scope: Scope = field(default_factory=Scope)
+    privacy: Privacy = field(default_factory=Privacy)
     source: str = "defaults"
 
     def validate(self) -> None:
@@ -147,6 +188,14 @@ class Settings:
             raise ConfigError("sender_fanout.min_recipients must be at least 2")
         if self.baseline.window_days < 1:
             raise ConfigError("baseline.window_days must be at least 1")
+        if self.privacy.message_text not in ("keep", "snippets", "drop"):
+            raise ConfigError("privacy.message_text must be keep, snippets or drop")
+        for name in ("calls", "chat"):
+            ch: ChannelScope = getattr(self.scope, name)
+            if ch.monitored and not (ch.owner and ch.legal_basis):
+                raise ConfigError(
+                    f"scope.{name}: monitoring {name} needs an owner and a legal_basis recorded"
+                )
 
 
 def _build(cls: type, data: dict[str, Any], where: str) -> Any:

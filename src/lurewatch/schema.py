@@ -219,6 +219,63 @@ PROC_DNS = _cols(
     ("dns.answers", "VARCHAR[]", "QueryResults split"),
 )
 
+CALL = _cols(
+    ("event.id", "VARCHAR", "hash of the record's content"),
+    ("@timestamp", "TIMESTAMP", "call start, UTC"),
+    ("log.file.path", "VARCHAR", ""),
+    ("log.offset", "BIGINT", "line number"),
+    ("call.direction", "VARCHAR", "inbound, outbound, internal"),
+    ("call.caller", "VARCHAR", "E.164, an internal extension, or a pseudonym"),
+    ("call.callee", "VARCHAR", "E.164, an internal extension, or a pseudonym"),
+    ("call.external", "VARCHAR", "the party outside the organization (E.164 or pseudonym)"),
+    ("call.internal", "VARCHAR", "the employee side: extension, DID or user"),
+    ("call.external.country", "VARCHAR", "ISO country of the external number"),
+    ("call.external.type", "VARCHAR", "mobile, fixed, voip, toll_free, premium_rate, ..."),
+    (
+        "call.presented_internal",
+        "BOOLEAN",
+        "inbound from an external trunk showing an internal number",
+    ),
+    ("call.duration", "DOUBLE", "seconds"),
+    ("call.answered", "BOOLEAN", ""),
+    ("call.trunk", "VARCHAR", "trunk or gateway"),
+    ("user.name", "VARCHAR", "device or user of the employee side"),
+)
+
+MESSAGE = _cols(
+    ("event.id", "VARCHAR", "hash of the record's content"),
+    ("@timestamp", "TIMESTAMP", ""),
+    ("log.file.path", "VARCHAR", ""),
+    ("log.offset", "BIGINT", ""),
+    ("chat.platform", "VARCHAR", "slack, teams, jsonl"),
+    ("chat.channel", "VARCHAR", "channel or chat id/name"),
+    ("chat.sender", "VARCHAR", "handle/id or pseudonym"),
+    ("chat.sender.kind", "VARCHAR", "internal, external, guest, unknown"),
+    ("message.text", "VARCHAR", "kept per privacy.message_text"),
+    ("message.snippets", "VARCHAR[]", "the parts a classifier matched"),
+    ("message.urls", "VARCHAR[]", "links in the message"),
+    ("message.files", "INTEGER", "files attached"),
+)
+
+TRANSFER = _cols(
+    ("event.id", "VARCHAR", "hash of the record's content"),
+    ("@timestamp", "TIMESTAMP", ""),
+    ("log.file.path", "VARCHAR", ""),
+    ("chat.platform", "VARCHAR", ""),
+    ("chat.channel", "VARCHAR", ""),
+    ("chat.sender", "VARCHAR", "who shared"),
+    ("chat.sender.kind", "VARCHAR", ""),
+    (
+        "transfer.counterpart",
+        "VARCHAR",
+        "the other account (recipient, or channel's external member)",
+    ),
+    ("transfer.counterpart.kind", "VARCHAR", "internal, external, guest, unknown"),
+    ("file.name", "VARCHAR", ""),
+    ("file.size", "BIGINT", "bytes"),
+    ("file.mime_type", "VARCHAR", ""),
+)
+
 REJECTS = _cols(
     ("event.id", "VARCHAR", "hash of file + offset + reason"),
     ("ingest.run_id", "VARCHAR", ""),
@@ -299,6 +356,9 @@ TABLES: dict[str, tuple[Column, ...]] = {
     "process": PROCESS,
     "proc_net": PROC_NET,
     "proc_dns": PROC_DNS,
+    "call": CALL,
+    "message": MESSAGE,
+    "transfer": TRANSFER,
     "rejects": REJECTS,
     "ingest_runs": INGEST_RUNS,
     "alerts": ALERTS,
@@ -309,8 +369,18 @@ TABLES: dict[str, tuple[Column, ...]] = {
 
 # Tables whose rows are events: they are deduplicated on `event.id`.
 EVENT_TABLES = (
-    "email", "email_recipient", "url", "http_request", "dns_query",
-    "process", "proc_net", "proc_dns", "rejects",
+    "email",
+    "email_recipient",
+    "url",
+    "http_request",
+    "dns_query",
+    "process",
+    "proc_net",
+    "proc_dns",
+    "call",
+    "message",
+    "transfer",
+    "rejects",
 )
 
 

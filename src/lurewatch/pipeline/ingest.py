@@ -23,6 +23,7 @@ from lurewatch.config import Settings
 from lurewatch.enrich.dns import Resolver
 from lurewatch.ids import event_id
 from lurewatch.pipeline.email_rows import EmailRows, process_message
+from lurewatch.privacy import check_scope
 from lurewatch.readers.dispatch import Input, discover, read_messages
 from lurewatch.readers.records import RawMessage, Reject
 from lurewatch.readers.squid import rows_from_squid
@@ -39,7 +40,17 @@ LOG_READERS: dict[str, LogReader] = {
 }
 
 # Tables of records read from inputs (others hold rows derived from them, like recipients).
-PRIMARY_TABLES = ("email", "http_request", "dns_query")
+PRIMARY_TABLES = (
+    "email",
+    "http_request",
+    "dns_query",
+    "process",
+    "proc_net",
+    "proc_dns",
+    "call",
+    "message",
+    "transfer",
+)
 
 BATCH_ROWS = 2000
 IN_FLIGHT_PER_WORKER = 64
@@ -172,6 +183,7 @@ def ingest_paths(
     run_id = event_id("ingest_run", started.isoformat(), *(str(p) for p in paths), str(os.getpid()))
     summary = IngestSummary(run_id=run_id)
     inputs = list(discover(paths))
+    check_scope(settings, {i.format for i in inputs})  # refuse before anything is stored
     if on_start:
         on_start(input_bytes(inputs))
     for inp in inputs:
