@@ -94,6 +94,27 @@ def _email_completeness(store: Store) -> dict[str, Any]:
     }
 
 
+def _judge_links(entry: dict[str, Any], cid: str, comp: dict[str, Any]) -> None:
+    entry["completeness"] = comp
+    reasons: list[str] = entry["reasons"]
+    if cid == "U1" and comp["shortened"] and not comp["expansions"].get("expanded"):
+        reasons.append("shortened links were not expanded (offline, or urls.expand = false)")
+    if cid == "U2":
+        if not comp["intel_feeds"]:
+            reasons.append(
+                "no threat-intel feed configured (intel.feeds): known-bad links are blind"
+            )
+        if not comp["popularity_lists"]:
+            reasons.append(
+                "no popularity list configured (intel.popular): 'uncategorized' is judged only "
+                "against your domains, the brand catalogue and your mail's history"
+            )
+        if not comp["proxy_or_dns_records"]:
+            reasons.append("no proxy or DNS logs ingested: clicks on flagged links are blind")
+    if reasons and entry["status"] == "covered":
+        entry["status"] = "partial"
+
+
 def coverage(store: Store, settings: Settings) -> dict[str, Any]:
     detections = all_detections()
     spans = {t: _span(store, t) for t in {k for c in CLAUSES.values() for k in c.kinds}}
@@ -173,18 +194,54 @@ def coverage(store: Store, settings: Settings) -> dict[str, Any]:
                 entry["reasons"].append(
                     f"sender baseline has {days:.0f} of the {want} days it wants: early senders all look new"
                 )
+        if cid in ("U1", "U2") and spans["url"]["rows"]:
+            _judge_links(entry, cid, _url_completeness(store, settings))
+        if (
+            need.channel in ("calls", "chat")
+            and not getattr(settings.scope, need.channel).monitored
+        ):
+            entry["reasons"].append(
+                f"the {need.channel} channel is outside the declared monitoring scope"
+            )
         clauses[cid] = entry
     return {"clauses": clauses, "scope": _scope(settings)}
 
 
 def _scope(settings: Settings) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for channel in ("email", "network", "endpoint", "calls", "chat"):
+        sc = getattr(settings.scope, channel)
+        entry: dict[str, Any] = {
+            "monitored": sc.monitored,
+            "owner": sc.owner or None,
+            "legal_basis": sc.legal_basis or None,
+            "exclusions": list(sc.exclusions),
+        }
+        if not sc.monitored:
+            entry["why"] = (
+                f"not declared in scope: set [scope.{channel}] monitored = true with owner and "
+                "legal_basis to read it"
+            )
+        out[channel] = entry
+    return out
+
+
+def _url_completeness(store: Store, settings: Settings) -> dict[str, Any]:
+    row = store.execute(
+        """SELECT count(*), count(*) FILTER (WHERE "lurewatch.url.shortened"),
+           count(DISTINCT "url.registered_domain"), count(DISTINCT "email.event_id") FROM url"""
+    )[0]
+    expanded = store.execute(
+        """SELECT "lurewatch.expansion.status", count(*) FROM url_expansion GROUP BY 1"""
+    )
     return {
-        "email": {"monitored": True},
-        "network": {"monitored": True},
-        "endpoint": {"monitored": True},
-        "calls": {
-            "monitored": False,
-            "why": "call-log monitoring is not available in this version",
-        },
-        "chat": {"monitored": False, "why": "chat monitoring is not available in this version"},
+        "links": row[0],
+        "shortened": row[1],
+        "registered_domains": row[2],
+        "messages_with_links": row[3],
+        "expansions": dict(expanded),
+        "intel_feeds": len(settings.intel.feeds),
+        "popularity_lists": len(settings.intel.popular),
+        "proxy_or_dns_records": store.count("http_request") + store.count("dns_query"),
+        "clicks_found": store.count("url_click"),
     }
