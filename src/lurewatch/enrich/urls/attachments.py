@@ -17,12 +17,14 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import operator
 import re
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from email.message import Message
-from typing import Any
+from functools import reduce
+from typing import Any, cast
 
 from lurewatch.readers.sniff import sniff_type
 
@@ -136,9 +138,14 @@ def _qr_pieces(data: bytes, name: str) -> list[Piece]:
                     image.thumbnail((MAX_QR_SIDE, MAX_QR_SIDE))
                 gray = image.convert("L")
             fmt = zxingcpp.BarcodeFormat  # the matrix codes a phone camera offers to open
-            # A list, as zxing-cpp 3 asks (its stubs still describe the older flag form).
-            formats: Any = [fmt.QRCode, fmt.MicroQRCode, fmt.Aztec, fmt.DataMatrix]
-            for code in zxingcpp.read_barcodes(gray, formats=formats):
+            kinds = [fmt.QRCode, fmt.MicroQRCode, fmt.Aztec, fmt.DataMatrix]
+            try:
+                # zxing-cpp 3 takes a list (its stubs still describe the older flag form) ...
+                codes = zxingcpp.read_barcodes(gray, formats=cast(Any, kinds))
+            except TypeError:
+                # ... and 2.x only flags combined with '|'.
+                codes = zxingcpp.read_barcodes(gray, formats=cast(Any, reduce(operator.or_, kinds)))
+            for code in codes:
                 if code.text:
                     pieces.append(Piece(f"qr:{name}", "uri", code.text[:MAX_TEXT_CHARS]))
         except Exception:  # Pillow and the decoder raise many kinds on broken images
