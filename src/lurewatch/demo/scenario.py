@@ -1,7 +1,8 @@
 """The demo scenario: a month of ordinary mail for a small organization, then an attack.
 
 Ordinary: partners that authenticate properly and that employees write to. Attack: a new sender
-mails thirty employees within the hour; the CEO's own domain is spoofed from outside; a
+mails thirty employees within the hour a link to a look-alike of the organization's domain, and
+one of them opens it (the proxy saw it); the CEO's own domain is spoofed from outside; a
 free-mail account poses as the CEO; a brand lookalike sends a "Microsoft 365" notice with an
 HTML attachment.
 """
@@ -9,6 +10,7 @@ HTML attachment.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import mailbox
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,6 +61,7 @@ PARTNERS = [
     "vandelay-import.example",
 ]
 CEO = "Dana Whitfield"
+CLICKER_IP = "10.20.0.14"
 
 
 @dataclass
@@ -78,8 +81,9 @@ def employees(org: str, n: int = 60) -> list[str]:
     return sorted(set(out))
 
 
-def demo_settings(world: MailWorld) -> Settings:
+def demo_settings(world: MailWorld, folder: Path) -> Settings:
     s = Settings()
+    s.assets.mailbox_hosts_file = str(folder / "mailbox-hosts.csv")
     s.organization.domains = [world.org_domain]
     s.organization.vip_names = [CEO]
     s.email_auth.trusted_relays = [world.relay]
@@ -145,9 +149,33 @@ def build(folder: Path, seed: int = 7) -> DemoData:
                 "Action required: confirm your payroll details",
                 attack_day + dt.timedelta(minutes=2 * i),
                 "Your salary payment is on hold. Confirm your bank details today.",
-                html='<p>Your salary payment is on hold. <a href="https://payroll-update.example/confirm">Confirm</a></p>',
+                html='<p>Your salary payment is on hold. <a href="https://northwind-payroll.example/confirm">'
+                "Confirm</a></p>",
             ),
         )
+    # 1b. One recipient follows the link 25 minutes later: the proxy (Zeek http.log) saw it.
+    clicker = staff[3]
+    clicked_at = attack_day + dt.timedelta(minutes=6 + 25)
+    (folder / "proxy").mkdir(exist_ok=True)
+    (folder / "proxy" / "http.log").write_text(
+        json.dumps(
+            {
+                "ts": clicked_at.replace(tzinfo=dt.UTC).timestamp(),
+                "uid": "CdemoClick1",
+                "id.orig_h": CLICKER_IP,
+                "id.orig_p": 51234,
+                "id.resp_h": "203.0.113.80",
+                "id.resp_p": 80,
+                "method": "GET",
+                "host": "northwind-payroll.example",
+                "uri": "/confirm",
+                "status_code": 200,
+                "user_agent": "Mozilla/5.0",
+            }
+        )
+        + "\n"
+    )
+    (folder / "mailbox-hosts.csv").write_text(f"mailbox,ip\n{clicker},{CLICKER_IP}\n")
     # 2. The organization's own domain spoofed from outside: SPF fails, no signature, p=reject (E1).
     write(
         "ceo-spoof.eml",
@@ -196,4 +224,4 @@ def build(folder: Path, seed: int = 7) -> DemoData:
             ],
         ),
     )
-    return DemoData(folder, demo_settings(world), world, count)
+    return DemoData(folder, demo_settings(world, folder), world, count)

@@ -39,6 +39,8 @@ def test_demo_raises_the_scenario_alerts(demo_db: Path) -> None:
     alerts = alerts_of(demo_db)
     rules = {a["rule_id"] for a in alerts}
     assert {
+        "url_clicked",
+        "url_lookalike",
         "email_sender_fanout",
         "email_org_domain_spoof",
         "email_vip_impersonation",
