@@ -133,7 +133,7 @@ class _Clock:
 _CLOCK = _Clock()
 
 
-def _pin_nondeterminism(private_pem: bytes) -> None:
+def _patch_libraries(private_pem: bytes) -> None:
     # MailWorld's Message-ID comes from email.utils.make_msgid (wall clock, pid, global random)
     # and dkimpy stamps t= with the wall clock; both are pinned to the message being built.
     mailworld.make_msgid = _msgid  # type: ignore[attr-defined]
@@ -1170,7 +1170,7 @@ def generate(
     (out / fmt).mkdir(exist_ok=True)
     started = time.perf_counter()
     _CAT = build_world(seed)
-    _pin_nondeterminism(_CAT.world.private_key)
+    _patch_libraries(_CAT.world.private_key)
     per = MBOX_PER_FILE if fmt == "mbox" else EML_PER_DIR
     tasks = [
         (n, s, min(s + per, count), count, fmt, str(out))

@@ -36,8 +36,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generate import GENERATOR_VERSION, generate, load_zone
-
 HERE = Path(__file__).resolve().parent
 PEERS = HERE / "peers"
 DEFAULT_OUT = HERE.parent / "out"  # bench/out is ignored by git
@@ -51,6 +49,9 @@ TARGETS = {"per_core": 300.0, "vs_spamd": 20.0, "peak_mb_100k": 500.0}
 
 def corpus(count: int, seed: int, fmt: str, root: Path) -> Path:
     """A generated corpus of `count` messages, reused when one with the same parameters exists."""
+    # Imported here so that the measured processes do not carry the generator.
+    from generate import GENERATOR_VERSION, generate
+
     folder = root / f"mail-{count}-seed{seed}-{fmt}"
     manifest = folder / "manifest.json"
     if manifest.exists():
@@ -214,7 +215,8 @@ def measure_lurewatch(folder: Path, workers: int) -> LurewatchRun:
     settings.organization.domains = [m["org_domain"]]
     settings.email_auth.trusted_relays = [m["relay"]]
     settings.source = "bench"
-    resolver = StubResolver(load_zone(folder))
+    zone = json.loads((folder / "zone.json").read_text(encoding="utf-8"))
+    resolver = StubResolver(zone)
     inputs = folder / m["format"]
     with tempfile.TemporaryDirectory(prefix="lurewatch-bench-") as tmp:
         store = Store(Path(tmp) / "bench.duckdb")

@@ -48,45 +48,72 @@ def judge(ctx: DetectionContext) -> LinkJudge:
     return judge
 
 
+_LINK_QUERY = (
+    'SELECT u."event.id", u."email.event_id", u."@timestamp", u."url.full", u."url.link_text", '
+    'u."url.source", u."lurewatch.url.shortened", b.first_seen, x."lurewatch.expansion.status", '
+    'x."lurewatch.expansion.reason", x."lurewatch.expansion.final", x."lurewatch.expansion.hops" '
+    'FROM url u LEFT JOIN baseline_url_domain b ON b."url.registered_domain" = u."url.registered_domain" '
+    'LEFT JOIN url_expansion x ON x."url.full" = u."url.full" '
+    'WHERE u."url.full" IS NOT NULL ORDER BY u."email.event_id", u."lurewatch.url.position"'
+)
+_FETCH = 5000
+
+
+def _interesting(link: JudgedLink) -> bool:
+    """Whether any url_* rule could fire on this link; the rest is not kept for the run."""
+    for v in (link.verdict, link.final):
+        if v is None or v.trusted:
+            continue
+        if v.known_bad or v.lookalike or v.shown_domain or v.signals:
+            return True
+        if v.category == "uncategorized" and v.newly_seen:
+            return True
+    return link.expansion is not None and bool(link.row.get("lurewatch.url.shortened"))
+
+
 def message_links(ctx: DetectionContext) -> list[MessageLinks]:
-    """Every message that has links, with each link judged (cached for the run)."""
+    """Every message with a link some url_* rule could fire on (and every clicked link), each link
+    judged once for the run. Links are streamed from the store; only those kept stay in memory."""
     if "message_links" in ctx.cache:
         cached: list[MessageLinks] = ctx.cache["message_links"]
         return cached
     assert ctx.store is not None
     j = judge(ctx)
-    emails = {
-        r["event.id"]: MessageLinks(r)
+    clicked = {r[0] for r in ctx.store.execute('SELECT DISTINCT "url.event_id" FROM url_click')}
+    kept: dict[str, list[JudgedLink]] = {}
+    cur = ctx.store.con.cursor()
+    try:
+        cur.execute(_LINK_QUERY)
+        while batch := cur.fetchmany(_FETCH):
+            for uid, eid, ts, full, text, source, shortened, first, xs, xr, xf, xh in batch:
+                row = {
+                    "event.id": uid,
+                    "email.event_id": eid,
+                    "@timestamp": ts,
+                    "url.full": full,
+                    "url.link_text": text,
+                    "url.source": source,
+                    "lurewatch.url.shortened": shortened,
+                }
+                link = JudgedLink(row, j.judge(full, text, first, ts))
+                if xs:
+                    link.expansion = {"status": xs, "reason": xr, "final": xf, "hops": xh}
+                    if xf and xs == "expanded" and xf != full:
+                        link.final = j.judge(xf)
+                if uid in clicked or _interesting(link):
+                    kept.setdefault(eid, []).append(link)
+    finally:
+        cur.close()
+    result: list[MessageLinks] = []
+    ids = sorted(kept)
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start : start + 1000]
+        marks = ", ".join("?" for _ in chunk)
         for r in ctx.store.rows(
-            f'SELECT {", ".join(_EMAIL_COLUMNS)} FROM email WHERE "event.id" IN '
-            '(SELECT DISTINCT "email.event_id" FROM url)'
-        )
-    }
-    rows = ctx.store.rows(
-        'SELECT u.*, b.first_seen AS "_first_seen", x."lurewatch.expansion.status" AS "_x_status", '
-        'x."lurewatch.expansion.reason" AS "_x_reason", x."lurewatch.expansion.final" AS "_x_final", '
-        'x."lurewatch.expansion.hops" AS "_x_hops" '
-        'FROM url u LEFT JOIN baseline_url_domain b ON b."url.registered_domain" = u."url.registered_domain" '
-        'LEFT JOIN url_expansion x ON x."url.full" = u."url.full" '
-        'ORDER BY u."email.event_id", u."lurewatch.url.position"'
-    )
-    for r in rows:
-        msg = emails.get(r["email.event_id"])
-        if msg is None or not r["url.full"]:
-            continue
-        verdict = j.judge(r["url.full"], r["url.link_text"], r["_first_seen"], r["@timestamp"])
-        link = JudgedLink(r, verdict)
-        if r["_x_status"]:
-            link.expansion = {
-                "status": r["_x_status"],
-                "reason": r["_x_reason"],
-                "final": r["_x_final"],
-                "hops": r["_x_hops"],
-            }
-            if r["_x_final"] and r["_x_status"] == "expanded" and r["_x_final"] != r["url.full"]:
-                link.final = j.judge(r["_x_final"])
-        msg.links.append(link)
-    result = [m for m in emails.values() if m.links]
+            f'SELECT {", ".join(_EMAIL_COLUMNS)} FROM email WHERE "event.id" IN ({marks})', chunk
+        ):
+            result.append(MessageLinks(r, kept[r["event.id"]]))
+    result.sort(key=lambda m: m.email["event.id"])
     ctx.cache["message_links"] = result
     return result
 
