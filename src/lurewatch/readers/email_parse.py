@@ -1,19 +1,27 @@
 """One mail message's bytes into an `email` row: addresses, hops, lists, bodies, attachments, defects.
 
-Parsing uses the standard library's modern email API. A message that parses only in part keeps
-what was read and records the parser's defects; only bytes that are not a message at all are
-rejected.
+The MIME structure is parsed with the standard library's compat32 policy: the modern policy
+builds a header object, with a full RFC 5322 parse, every time any header is read (the MIME walk
+alone reads Content-Type several times per part), which made parsing four times slower. The few
+headers a row needs are rendered here as the modern API renders them (`header_values`): unfolded,
+RFC 2047 words decoded, undecodable bytes replaced; values plain enough take a short path with
+the same result, anything unusual goes through the modern header classes themselves.
+
+A message that parses only in part keeps what was read and records the parser's defects; only
+bytes that are not a message at all are rejected.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import re
 from dataclasses import dataclass, field
 from email import policy
+from email.header import decode_header, make_header
 from email.headerregistry import Address
-from email.message import EmailMessage, Message
+from email.message import Message
 from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
 from typing import Any
@@ -35,7 +43,43 @@ MAX_MULTIPARTS = 200  # more multipart containers than this is a nesting bomb, n
 
 MAX_ADDRESS_HEADER_BYTES = 32 * 1024  # the stdlib address parser slows down badly past this
 
-_PARSER = BytesParser(policy=policy.default)
+_PARSER = BytesParser(policy=policy.compat32)
+_MODERN = policy.default
+# The modern policy unfolds on CR and LF only (str.splitlines would also split on \x0b, \x85...).
+_LINESEP = re.compile(r"\n|\r")
+# Headers the modern API gives a class of their own; any other is unstructured text.
+_ADDRESS_HEADERS = frozenset(
+    ("from", "to", "cc", "bcc", "sender", "reply-to", "resent-from", "resent-to", "resent-cc")
+)
+_STRUCTURED_HEADERS = _ADDRESS_HEADERS | frozenset(
+    (
+        "date",
+        "resent-date",
+        "orig-date",
+        "resent-sender",
+        "resent-bcc",
+        "message-id",
+        "mime-version",
+        "content-type",
+        "content-disposition",
+        "content-transfer-encoding",
+    )
+)
+# A Message-ID the modern parser renders unchanged: <dot-atom@dot-atom>, nothing around it.
+_SIMPLE_MSGID = re.compile(
+    r"<[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*>"
+)
+# A plain address list, which getaddresses() reads exactly as the modern parser does: each
+# entry an addr-spec with one "@", alone or in angle brackets after a plain or quoted phrase.
+# Anything else (comments, groups, RFC 2047 words, stray "@" or quotes) takes the modern parser.
+# Words are split on whitespace so that no two parts of the pattern can match the same spaces:
+# a hostile header then costs linear time, not quadratic.
+_PLAIN_ADDR = r'[^\s<>@",;:()\[\]\\]+@[^\s<>@",;:()\[\]\\]+'
+_PLAIN_WORD = r'[^\s"<>@,;:()\[\]\\=]+'
+_PLAIN_PHRASE = rf'{_PLAIN_WORD}(?:\s+{_PLAIN_WORD})*|"[^"<>@,;:()\[\]\\=]*"'
+_PLAIN_ENTRY = rf"\s*(?:{_PLAIN_ADDR}|(?:{_PLAIN_PHRASE})?\s*<{_PLAIN_ADDR}>)\s*"
+_PLAIN_ADDRESS_LIST = re.compile(rf"{_PLAIN_ENTRY}(?:,{_PLAIN_ENTRY})*")
 _ADDRESS_FIELDS = (
     b"from",
     b"to",
@@ -55,45 +99,99 @@ _ANGLE = re.compile(r"<([^<>]*)>")
 @dataclass
 class ParsedEmail:
     raw: bytes
-    message: EmailMessage
+    message: Message  # compat32: read header fields with `header_values`, not `get`
     row: dict[str, Any]
     hops: list[Hop]
     recipients: list[tuple[str, str]] = field(default_factory=list)  # (address, role)
 
 
-def _header_values(msg: Message, name: str) -> list[str]:
-    values: list[str] = []
-    for v in msg.get_all(name, []) or []:
-        try:
-            s = str(v)
-        except Exception:  # a header the registry cannot render: keep its raw form
-            s = str(getattr(v, "_parse_tree", v))
-        values.append(s[:MAX_HEADER_CHARS])
-    return values
+def _unfold(value: str) -> str:
+    return "".join(_LINESEP.split(value))
 
 
-def _first(msg: Message, name: str) -> str | None:
-    vals = _header_values(msg, name)
-    return vals[0].strip() if vals else None
+def _modern_header(name: str, value: str) -> Any:
+    """The modern API's header object for one field: the exact, slow rendering."""
+    return _MODERN.header_factory(name, value)
 
 
-def _addresses(msg: Message, name: str) -> list[tuple[str, str]]:
-    """(display name, lower-case address) pairs of an address header, tolerant of bad syntax."""
+def _modern_text(header: Any) -> str:
+    try:
+        return str(header)
+    except Exception:  # a header the registry cannot render: keep its raw form
+        return str(getattr(header, "_parse_tree", header))
+
+
+def render_header(name: str, value: str) -> str:
+    """One raw field value as str() of the modern API's header object renders it."""
+    value = _unfold(value)
+    lname = name.lower()
+    if lname not in _STRUCTURED_HEADERS:
+        # Unstructured text only changes where it holds RFC 2047 words.
+        fast = "=?" not in value
+    else:
+        fast = lname == "message-id" and _SIMPLE_MSGID.fullmatch(value) is not None
+    if fast:
+        # The modern API decodes undecodable (surrogate-escaped) bytes as UTF-8, as this does.
+        return clean_text(value)
+    return _modern_text(_modern_header(name, value))
+
+
+def header_values(msg: Message, name: str) -> list[str]:
+    """Every `name` field of `msg` (top level), rendered as the modern email API would."""
+    lname = name.lower()
+    return [render_header(n, str(v)) for n, v in msg.raw_items() if n.lower() == lname]
+
+
+class _Fields:
+    """The top-level header fields of a message by lower-case name, read once."""
+
+    def __init__(self, msg: Message) -> None:
+        self.raw: dict[str, list[str]] = {}
+        for name, value in msg.raw_items():
+            self.raw.setdefault(name.lower(), []).append(str(value))
+
+    def values(self, name: str) -> list[str]:
+        return [render_header(name, v)[:MAX_HEADER_CHARS] for v in self.raw.get(name, ())]
+
+    def first(self, name: str) -> str | None:
+        raw = self.raw.get(name)
+        return render_header(name, raw[0])[:MAX_HEADER_CHARS].strip() if raw else None
+
+    def count(self, name: str) -> int:
+        return len(self.raw.get(name, ()))
+
+    def addresses(self, name: str) -> list[tuple[str, str]]:
+        """(display name, lower-case address) pairs of an address header, tolerant of bad syntax."""
+        out: list[tuple[str, str]] = []
+        for raw in self.raw.get(name, ()):
+            value = _unfold(raw)
+            if name not in _ADDRESS_HEADERS:
+                # Delivered-To and the like are unstructured text to the modern API as well.
+                text = render_header(name, value)
+                out.extend((d, a.lower()) for d, a in getaddresses([text]) if a)
+            elif _PLAIN_ADDRESS_LIST.fullmatch(value):
+                # Plain address lists read the same with getaddresses, at a fraction of the cost.
+                out.extend((d, a.lower()) for d, a in getaddresses([value]) if a and a != "<>")
+            else:
+                out.extend(_modern_addresses(name, value))
+        return [(d.strip(), a.strip().strip("<>")) for d, a in out if "@" in a or a]
+
+
+def _modern_addresses(name: str, value: str) -> list[tuple[str, str]]:
+    header = _modern_header(name, value)
     out: list[tuple[str, str]] = []
-    for value in msg.get_all(name, []) or []:
-        groups = getattr(value, "addresses", None)
-        if groups is not None:
-            try:
-                for a in groups:
-                    if isinstance(a, Address) and a.addr_spec and a.addr_spec != "<>":
-                        out.append((a.display_name or "", a.addr_spec.lower()))
-                continue
-            except Exception:
-                pass
-        for disp, addr in getaddresses([str(value)]):
-            if addr:
-                out.append((disp, addr.lower()))
-    return [(d.strip(), a.strip().strip("<>")) for d, a in out if "@" in a or a]
+    groups = getattr(header, "addresses", None)
+    if groups is not None:
+        try:
+            for a in groups:
+                if isinstance(a, Address) and a.addr_spec and a.addr_spec != "<>":
+                    out.append((a.display_name or "", a.addr_spec.lower()))
+            return out
+        except Exception:
+            pass
+    text = _modern_text(header)
+    out.extend((d, a.lower()) for d, a in getaddresses([text]) if a)
+    return out
 
 
 def _path_address(value: str | None) -> str | None:
@@ -104,8 +202,11 @@ def _path_address(value: str | None) -> str | None:
     return addr or None
 
 
-def _timestamp(msg: Message, hops: list[Hop], defects: list[str]) -> dt.datetime | None:
-    date = _first(msg, "Date")
+def _timestamp(fields: _Fields, hops: list[Hop], defects: list[str]) -> dt.datetime | None:
+    raw = fields.raw.get("date")
+    # The modern Date header re-renders a readable date; parsing the raw text gives the same
+    # instant, and the same failure for an unreadable one.
+    date = clean_text(_unfold(raw[0]))[:MAX_HEADER_CHARS].strip() if raw else None
     if date:
         try:
             t = parsedate_to_datetime(date)
@@ -132,6 +233,18 @@ def _decoded_text(part: Message, defects: list[str]) -> str:
         return payload.decode("utf-8", errors="replace")
 
 
+def _filename(part: Message) -> str | None:
+    """The part's file name, RFC 2047 words decoded as the modern API does."""
+    name = part.get_filename()
+    if name is None:
+        return None
+    name = str(name)
+    if "=?" in name:
+        with contextlib.suppress(Exception):  # a broken encoded word stays as written
+            name = str(make_header(decode_header(name)))
+    return name
+
+
 def _walk(msg: Message, defects: list[str]) -> tuple[str, str, list[dict[str, Any]]]:
     text_parts: list[str] = []
     html_parts: list[str] = []
@@ -150,7 +263,7 @@ def _walk(msg: Message, defects: list[str]) -> tuple[str, str, list[dict[str, An
                 stack.extend(reversed(payload))
             continue
         ctype = part.get_content_type()
-        filename = part.get_filename()
+        filename = _filename(part)
         disposition = (part.get_content_disposition() or "").lower()
         is_attachment = bool(filename) or disposition == "attachment"
         if not is_attachment and ctype == "text/plain":
@@ -261,7 +374,6 @@ def parse_email(raw: RawMessage) -> ParsedEmail:
         raise RecordError(
             f"message could not be parsed: {type(exc).__name__}: {exc}"[:300]
         ) from None
-    assert isinstance(msg, EmailMessage)
     defects.extend(type(d).__name__ for d in msg.defects)
     try:
         text, html, attachments = _walk(msg, defects)
@@ -272,9 +384,11 @@ def parse_email(raw: RawMessage) -> ParsedEmail:
         defects.append(f"BodyUnreadable:{type(exc).__name__}")
         text, html, attachments = "", "", []
 
+    fields = _Fields(msg)
+
     def addrs(name: str) -> list[tuple[str, str]]:
         try:
-            return _addresses(msg, name)
+            return fields.addresses(name.lower())
         except Exception:
             defects.append(f"InvalidAddressHeader:{name}")
             return []
@@ -287,7 +401,7 @@ def parse_email(raw: RawMessage) -> ParsedEmail:
         defects.append("FromEntryWithoutAddress")
         if from_list and not from_list[0][0]:
             from_list[0] = (" ".join(n or a for n, a in from_all if "@" not in a), from_list[0][1])
-    if not from_list and msg.get("From") is not None:
+    if not from_list and fields.count("from"):
         defects.append("UnparseableFrom")
     from_name, from_addr = from_list[0] if from_list else (None, None)
     to = [a for _, a in addrs("To")]
@@ -295,11 +409,11 @@ def parse_email(raw: RawMessage) -> ParsedEmail:
     delivered = [a for _, a in addrs("Delivered-To")] + [a for _, a in addrs("X-Original-To")]
     sender = addrs("Sender")
     reply_to = addrs("Reply-To")
-    hops = parse_chain(_header_values(msg, "Received"))
-    when = _timestamp(msg, hops, defects)
+    hops = parse_chain(fields.values("received"))
+    when = _timestamp(fields, hops, defects)
     from_domain = domain_of(from_addr)
     dkim_sigs = []
-    for sig in _header_values(msg, "DKIM-Signature"):
+    for sig in fields.values("dkim-signature"):
         tags = dict(
             (k.strip().lower(), v.strip())
             for k, _, v in (
@@ -318,8 +432,8 @@ def parse_email(raw: RawMessage) -> ParsedEmail:
         "@timestamp": when,
         "log.file.path": raw.path,
         "log.offset": raw.offset,
-        "email.message_id": _first(msg, "Message-ID"),
-        "email.subject": _first(msg, "Subject"),
+        "email.message_id": fields.first("message-id"),
+        "email.subject": fields.first("subject"),
         "email.from.address": from_addr,
         "email.from.name": from_name or None,
         "email.from.domain": from_domain,
@@ -327,20 +441,19 @@ def parse_email(raw: RawMessage) -> ParsedEmail:
         "email.from.count": len(from_list),
         "email.sender.address": sender[0][1] if sender else None,
         "email.reply_to.address": reply_to[0][1] if reply_to else None,
-        "email.return_path": _path_address(_first(msg, "Return-Path")),
+        "email.return_path": _path_address(fields.first("return-path")),
         "email.to.address": to,
         "email.cc.address": cc,
         "email.delivered_to": delivered,
-        "email.x_mailer": _first(msg, "X-Mailer") or _first(msg, "User-Agent"),
-        "email.list_id": _first(msg, "List-Id"),
-        "email.list_unsubscribe": _first(msg, "List-Unsubscribe"),
-        "email.precedence": (_first(msg, "Precedence") or "").lower() or None,
+        "email.x_mailer": fields.first("x-mailer") or fields.first("user-agent"),
+        "email.list_id": fields.first("list-id"),
+        "email.list_unsubscribe": fields.first("list-unsubscribe"),
+        "email.precedence": (fields.first("precedence") or "").lower() or None,
         "email.received": orjson.dumps(hops_as_dicts(hops)).decode(),
         "email.authentication_results": orjson.dumps(
-            _header_values(msg, "Authentication-Results")
-            + _header_values(msg, "ARC-Authentication-Results")
+            fields.values("authentication-results") + fields.values("arc-authentication-results")
         ).decode(),
-        "email.arc_headers": len(msg.get_all("ARC-Seal", []) or []),
+        "email.arc_headers": fields.count("arc-seal"),
         "email.dkim_signatures": orjson.dumps(dkim_sigs).decode(),
         "email.attachments": orjson.dumps(attachments).decode(),
         "email.body.text": text,

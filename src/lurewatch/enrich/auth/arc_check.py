@@ -11,6 +11,7 @@ reached it. The composite verdict reads it for sealers the organization trusts.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,12 @@ from dkim.util import parse_tag_value
 from lurewatch.enrich.auth.dkim_check import MIN_KEY_BITS
 from lurewatch.enrich.auth.keys import KeyFetcher
 from lurewatch.enrich.dns import Resolver
+
+# Any ARC header field anywhere in the message (a superset of what dkimpy reads as headers):
+# without one there is no chain, and parsing the message for ARC would only confirm that.
+_ANY_ARC_FIELD = re.compile(
+    rb"^arc-(?:seal|message-signature|authentication-results)[ \t]*:", re.IGNORECASE | re.MULTILINE
+)
 
 
 @dataclass
@@ -88,6 +95,8 @@ def _declared_sets(arc: dkim.ARC) -> dict[int, ArcSet]:
 
 def check_arc(raw: bytes, resolver: Resolver) -> ArcOutcome:
     """Validate the ARC chain of the message `raw`. Never raises."""
+    if _ANY_ARC_FIELD.search(raw) is None:
+        return ArcOutcome("none", reason="no ARC sets")
     try:
         arc = dkim.ARC(raw, minkey=MIN_KEY_BITS)
         declared = _declared_sets(arc)

@@ -33,7 +33,7 @@ from lurewatch.enrich.auth.merge import (
 from lurewatch.enrich.auth.spf_check import SpfOutcome, check_spf
 from lurewatch.enrich.auth.upstream import Upstream, read_upstream
 from lurewatch.enrich.dns import Resolver
-from lurewatch.readers.email_parse import ParsedEmail
+from lurewatch.readers.email_parse import ParsedEmail, header_values
 from lurewatch.util.domains import domain_of
 
 
@@ -84,7 +84,7 @@ def _evaluate(parsed: ParsedEmail, settings: Settings, resolver: Resolver) -> Au
     auth = settings.email_auth
     mode = auth.mode if auth.mode in ("verify", "upstream", "both") else "both"
     internal = settings.organization.internal_networks
-    received = [str(v) for v in parsed.message.get_all("Received", [])]
+    received = header_values(parsed.message, "Received")
     boundary = find_boundary(parsed.hops, auth.trusted_relays, internal, received)
     domains = from_domains(parsed)
     up = (
@@ -93,6 +93,7 @@ def _evaluate(parsed: ParsedEmail, settings: Settings, resolver: Resolver) -> Au
         else Upstream()
     )
     fallback: list[str] = []
+    # The live outcomes, kept in the detail only when some were replaced by upstream results.
     live: dict[str, Any] = {}
 
     if mode == "upstream":
@@ -110,7 +111,7 @@ def _evaluate(parsed: ParsedEmail, settings: Settings, resolver: Resolver) -> Au
         spf = _live_spf(parsed, boundary, resolver)
         dkim = check_dkim(parsed.raw, resolver)
         arc = check_arc(parsed.raw, resolver)
-        live = {"spf": spf.as_dict(), "dkim": dkim.as_dict(), "arc": arc.as_dict()}
+        live = {"spf": spf, "dkim": dkim, "arc": arc}
         if mode == "both":
             u_spf, u_dkim, u_arc = upstream_spf(up), upstream_dkim(up), upstream_arc(up)
             if not spf.decided and u_spf is not None:
@@ -126,7 +127,7 @@ def _evaluate(parsed: ParsedEmail, settings: Settings, resolver: Resolver) -> Au
         dmarc = evaluate_dmarc(domains, _identities(spf, dkim), resolver, sample_key)
         u_dmarc = upstream_dmarc(up) if mode == "both" and dmarc.result == "temperror" else None
         if u_dmarc is not None:
-            live["dmarc"] = dmarc.as_dict()
+            live["dmarc"] = dmarc
             dmarc = u_dmarc
             fallback.append("dmarc")
 
@@ -160,7 +161,7 @@ def _evaluate(parsed: ParsedEmail, settings: Settings, resolver: Resolver) -> Au
         "composite": {"result": composite.result, "reason": composite.reason, "why": composite.why},
     }
     if live and fallback:
-        detail["live"] = live
+        detail["live"] = {name: outcome.as_dict() for name, outcome in live.items()}
     if mode != "verify":
         detail["upstream"] = up.as_dict()
         compauth = upstream_compauth(up)
