@@ -346,6 +346,21 @@ URL_CLICK = _cols(
     ("log.file.path", "VARCHAR", "the log it came from"),
 )
 
+BASELINE_PROC_NET = _cols(
+    ("baseline.level", "VARCHAR", "host (one host's history) or org (every host together)"),
+    ("host.name", "VARCHAR", "the host, on host rows; null on org rows"),
+    ("process.identity", "VARCHAR", "normalized path, plus |original file name when renamed"),
+    ("process.name", "VARCHAR", "image file name, lower case"),
+    ("network.transport", "VARCHAR", "tcp, udp"),
+    ("lurewatch.port_class", "VARCHAR", "service name of the port, tcp/<port> or ephemeral"),
+    ("lurewatch.destination_scope", "VARCHAR", "loopback, internal or internet"),
+    ("first_seen", "TIMESTAMP", "first connection initiated with this key"),
+    ("last_seen", "TIMESTAMP", ""),
+    ("connections", "BIGINT", ""),
+    ("hosts", "BIGINT", "distinct hosts"),
+    ("first_event_id", "VARCHAR", "the first connection (proc_net event.id)"),
+)
+
 TABLES: dict[str, tuple[Column, ...]] = {
     "email": EMAIL,
     "email_recipient": EMAIL_RECIPIENT,
@@ -365,6 +380,7 @@ TABLES: dict[str, tuple[Column, ...]] = {
     "baseline_sender": BASELINE_SENDER,
     "baseline_url_domain": BASELINE_URL_DOMAIN,
     "url_click": URL_CLICK,
+    "baseline_proc_net": BASELINE_PROC_NET,
 }
 
 # Tables whose rows are events: they are deduplicated on `event.id`.

@@ -24,9 +24,12 @@ from lurewatch.enrich.dns import Resolver
 from lurewatch.ids import event_id
 from lurewatch.pipeline.email_rows import EmailRows, process_message
 from lurewatch.privacy import check_scope
+from lurewatch.readers.cdr import rows_from_cdr
+from lurewatch.readers.chat import read_chat_jsonl, read_slack_export, read_teams_messages
 from lurewatch.readers.dispatch import Input, discover, read_messages
 from lurewatch.readers.records import RawMessage, Reject
 from lurewatch.readers.squid import rows_from_squid
+from lurewatch.readers.sysmon import read_sysmon_evtx, read_sysmon_json, read_sysmon_xml
 from lurewatch.readers.zeek_web import rows_from_zeek
 from lurewatch.store import Store
 
@@ -37,6 +40,21 @@ LogReader = Callable[[Path, Counter[str]], Iterator[tuple[str, dict[str, Any]] |
 LOG_READERS: dict[str, LogReader] = {
     "zeek": lambda path, unused: rows_from_zeek(path, unused),
     "squid": lambda path, unused: rows_from_squid(path),
+    "sysmon-evtx": read_sysmon_evtx,
+    "sysmon-xml": read_sysmon_xml,
+    "sysmon-json": read_sysmon_json,
+}
+
+# Readers whose rows depend on the settings (who is inside, pseudonyms, text retention):
+# f(path, unused, settings).
+SettingsReader = Callable[
+    [Path, Counter[str], Settings], Iterator[tuple[str, dict[str, Any]] | Reject]
+]
+SETTINGS_READERS: dict[str, SettingsReader] = {
+    "slack": read_slack_export,
+    "teams": read_teams_messages,
+    "chat-jsonl": read_chat_jsonl,
+    "cdr": lambda path, unused, settings: rows_from_cdr(path, settings),
 }
 
 # Tables of records read from inputs (others hold rows derived from them, like recipients).
@@ -147,11 +165,21 @@ def _items(inputs: list[Input], slots: threading.Semaphore) -> Iterator[RawMessa
 
 
 def _ingest_logs(
-    inputs: list[Input], writer: _Writer, summary: IngestSummary, on_progress: ProgressFn | None
+    inputs: list[Input],
+    writer: _Writer,
+    summary: IngestSummary,
+    on_progress: ProgressFn | None,
+    settings: Settings,
 ) -> None:
     """Log files are read and written inline: their records need no per-record analysis."""
     for inp in inputs:
-        for item in LOG_READERS[inp.format](inp.path, summary.unused):
+        reader = LOG_READERS.get(inp.format)
+        items = (
+            reader(inp.path, summary.unused)
+            if reader is not None
+            else SETTINGS_READERS[inp.format](inp.path, summary.unused, settings)
+        )
+        for item in items:
             if isinstance(item, Reject):
                 _record_reject(writer, summary, summary.run_id, item)
                 continue
@@ -190,8 +218,10 @@ def ingest_paths(
         summary.files += 1
         summary.formats[inp.format] += 1
     writer = _Writer(store, summary)
-    _ingest_logs([i for i in inputs if i.format in LOG_READERS], writer, summary, on_progress)
-    mail = [i for i in inputs if i.format not in LOG_READERS]  # mail, and the unknown (rejected)
+    logs = [i for i in inputs if i.format in LOG_READERS or i.format in SETTINGS_READERS]
+    _ingest_logs(logs, writer, summary, on_progress, settings)
+    # mail, and the unknown (rejected)
+    mail = [i for i in inputs if i.format not in LOG_READERS and i.format not in SETTINGS_READERS]
     workers = workers if workers is not None else (os.cpu_count() or 1)
     slots = threading.Semaphore(max(1, workers) * IN_FLIGHT_PER_WORKER)
     items = _items(mail, slots)

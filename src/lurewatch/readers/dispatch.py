@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lurewatch.errors import InputError
+from lurewatch.readers.cdr import looks_like_cdr
+from lurewatch.readers.chat import is_slack_export, looks_like_chat_jsonl, looks_like_teams
 from lurewatch.readers.mail_sources import (
     is_maildir,
     looks_like_mbox,
@@ -20,6 +22,7 @@ from lurewatch.readers.mail_sources import (
 )
 from lurewatch.readers.records import RawMessage, Reject
 from lurewatch.readers.squid import looks_like_squid
+from lurewatch.readers.sysmon.sniff import sniff_sysmon
 from lurewatch.readers.zeek import looks_like_zeek
 
 SKIP_NAMES = {".DS_Store", "Thumbs.db", "MANIFEST.json", "README.md", "README"}
@@ -44,8 +47,19 @@ def sniff_format(path: Path) -> str:
         return "zeek"
     if looks_like_squid(head):
         return "squid"
+    sysmon = sniff_sysmon(head)
+    if sysmon is not None:
+        return sysmon
+    if looks_like_teams(head):
+        return "teams"
+    if looks_like_chat_jsonl(head):
+        return "chat-jsonl"
+    if head.startswith(b"PK\x03\x04") and is_slack_export(path):
+        return "slack"  # a Slack export as delivered: one ZIP
     if looks_like_message(head):
         return "eml"
+    if looks_like_cdr(head, path.name):
+        return "cdr"  # after mail: a message is never taken for a call log
     return "unknown"
 
 
@@ -58,14 +72,22 @@ def discover(paths: list[str | Path]) -> Iterator[Input]:
         if path.is_file():
             yield Input(path, sniff_format(path))
             continue
+        if is_slack_export(path):
+            yield Input(path, "slack")  # one input: its files only make sense together
+            continue
         if is_maildir(path):
             for sub in ("cur", "new"):
                 for f in sorted((path / sub).iterdir()):
                     if f.is_file() and not f.name.startswith("."):
                         yield Input(f, "eml")
             continue
+        exports = [d for d in sorted(path.rglob("*")) if d.is_dir() and is_slack_export(d)]
+        for e in exports:
+            yield Input(e, "slack")
         for f in sorted(path.rglob("*")):
             if not f.is_file() or f.name in SKIP_NAMES or f.name.startswith("."):
+                continue
+            if exports and any(f.is_relative_to(e) for e in exports):
                 continue
             if (
                 f.suffix in SKIP_SUFFIXES

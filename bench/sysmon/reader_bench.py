@@ -1,0 +1,178 @@
+#!/usr/bin/env python3
+"""How fast lurewatch reads Sysmon: EVTX records and JSON lines per second, mapped to rows,
+and mapped and stored in DuckDB the way ingest stores them (per-table batches, Store.insert).
+
+    python bench/sysmon/reader_bench.py                   # 200,000 JSON lines per shape, EVTX x100
+    python bench/sysmon/reader_bench.py --records 1000000 --evtx-repeat 300 --batch 10000
+
+JSON lines come from the generator beside this file (Winlogbeat and flattened shapes). EVTX
+cannot be generated (the parser needs real files), so the real logs in
+$LUREWATCH_DATA/sysmon/evtx (default ../shared/data) are read `--evtx-repeat` times; from the
+second pass on their rows are already stored, so the stored figure includes the duplicate check
+of re-ingesting. Records are every record read (used, unused or rejected); rows are those stored.
+Both wall-clock and process CPU rates are printed, with the load average, as the machine may be
+shared. Nothing here asserts a timing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import evtx
+import orjson
+from generate import SHAPES, write
+
+from lurewatch.readers.records import Reject
+from lurewatch.readers.sysmon import read_sysmon_evtx, read_sysmon_json
+from lurewatch.store import Store
+
+Reader = Callable[[Path, Counter[str]], Iterator[tuple[str, dict[str, Any]] | Reject]]
+TARGETS = {"evtx": 50_000, "json": 200_000}
+
+
+def evtx_dir() -> Path | None:
+    env = os.environ.get("LUREWATCH_DATA")
+    root = Path(env) if env else Path(__file__).resolve().parents[3] / "shared" / "data"
+    path = root / "sysmon" / "evtx"
+    return path if path.is_dir() and any(path.glob("*.evtx")) else None
+
+
+def run(reader: Reader, paths: list[Path], store: Store | None, batch: int) -> dict[str, float]:
+    """Read every path; with a store, write the rows in per-table batches as ingest does."""
+    unused: Counter[str] = Counter()
+    buffers: dict[str, list[dict[str, Any]]] = {}
+    rows = rejects = added = 0
+    cpu, wall = time.process_time(), time.perf_counter()
+    for path in paths:
+        for item in reader(path, unused):
+            if isinstance(item, Reject):
+                rejects += 1
+                continue
+            rows += 1
+            if store is not None:
+                buf = buffers.setdefault(item[0], [])
+                buf.append(item[1])
+                if len(buf) >= batch:
+                    added += store.insert(item[0], buf)
+                    buffers[item[0]] = []
+    if store is not None:
+        for table, buf in buffers.items():
+            added += store.insert(table, buf)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    records = rows + rejects + sum(unused.values())
+    return {
+        "records": records,
+        "rows": rows,
+        "added": added,
+        "wall_rate": records / wall,
+        "cpu_rate": records / cpu if cpu else 0.0,
+        "seconds": wall,
+    }
+
+
+def parse_only(kind: str, paths: list[Path]) -> dict[str, float]:
+    """The floor: the same records parsed (evtx + orjson, or orjson) and nothing else done."""
+    records = 0
+    cpu, wall = time.process_time(), time.perf_counter()
+    for path in paths:
+        if kind == "evtx":
+            for record in evtx.PyEvtxParser(str(path), indent=False).records_json():
+                orjson.loads(record["data"])
+                records += 1
+        else:
+            with path.open("rb") as fh:
+                for line in fh:
+                    orjson.loads(line)
+                    records += 1
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    return {
+        "records": records,
+        "rows": 0,
+        "added": 0,
+        "wall_rate": records / wall,
+        "cpu_rate": records / cpu if cpu else 0.0,
+        "seconds": wall,
+    }
+
+
+def show(label: str, kind: str, figures: dict[str, float], stored: bool) -> None:
+    target = TARGETS[kind]
+    mark = "meets" if figures["wall_rate"] >= target else "below"
+    what = f"{figures['added']:,.0f} rows added" if stored else f"{figures['rows']:,.0f} rows"
+    if not figures["rows"] and not stored:
+        what = "no mapping: the floor"
+    print(
+        f"  {label:34s} {figures['records']:>10,.0f} records in {figures['seconds']:6.2f} s: "
+        f"{figures['wall_rate']:>9,.0f}/s wall, {figures['cpu_rate']:>9,.0f}/s CPU "
+        f"({what}; {mark} the {target:,}/s target)"
+    )
+
+
+def bench_json(tmp: Path, count: int, batch: int) -> None:
+    print(f"JSON lines, {count:,} generated events per shape (EID 1/3/22, some EID 5):")
+    for shape in SHAPES:
+        path = write(tmp / f"{shape}.ndjson", count, shape)
+        mb = path.stat().st_size / 1e6
+        show(f"{shape} ({mb:,.0f} MB): parse only", "json", parse_only("json", [path]), False)
+        show(
+            f"{shape} ({mb:,.0f} MB): parse + map",
+            "json",
+            run(read_sysmon_json, [path], None, batch),
+            False,
+        )
+        with Store(tmp / f"{shape}.duckdb") as store:
+            figures = run(read_sysmon_json, [path], store, batch)
+        show(f"{shape}: parse + map + store", "json", figures, True)
+
+
+def bench_evtx(tmp: Path, repeat: int, batch: int) -> None:
+    root = evtx_dir()
+    if root is None:
+        print("EVTX: no real files found (set LUREWATCH_DATA); the parser needs real EVTX, skipped")
+        return
+    files = sorted(root.glob("*.evtx"))
+    paths = files * repeat
+    print(
+        f"EVTX, the {len(files)} real logs of {root} read {repeat} times (evtx {evtx_version()}):"
+    )
+    show("parse only", "evtx", parse_only("evtx", paths), False)
+    show("parse + map", "evtx", run(read_sysmon_evtx, paths, None, batch), False)
+    with Store(tmp / "evtx.duckdb") as store:
+        show("parse + map + store", "evtx", run(read_sysmon_evtx, paths, store, batch), True)
+
+
+def evtx_version() -> str:
+    from importlib.metadata import version
+
+    return version("evtx")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--records", type=int, default=200_000, help="JSON lines per shape")
+    ap.add_argument("--evtx-repeat", type=int, default=100, help="passes over the real EVTX files")
+    ap.add_argument("--batch", type=int, default=2000, help="rows per Store.insert (ingest: 2000)")
+    ap.add_argument("--skip-json", action="store_true")
+    ap.add_argument("--skip-evtx", action="store_true")
+    args = ap.parse_args()
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(
+        f"{platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} CPUs, load {load}"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        if not args.skip_evtx:
+            bench_evtx(Path(tmp), args.evtx_repeat, args.batch)
+        if not args.skip_json:
+            bench_json(Path(tmp), args.records, args.batch)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,127 @@
+#!/usr/bin/env python3
+"""How fast CDR files are read, normalized and stored, in call records per second.
+
+    python bench/voice/ingest_bench.py [--calls 1000000] [--formats cucm,teams,webex,generic]
+                                        [--employees 5000] [--pool 20000] [--end-to-end 200000]
+
+For each format the generator writes a CSV export of a `--employees` organization whose calls
+reach `--pool` distinct outside numbers (each parsed once by libphonenumber: the parse cache is
+cleared before each run, so first-time parsing is inside the figure). Printed per format:
+- read + normalize: `read_cdr` to Arrow `call` tables (CSV parsing, timestamps, numbers, sides,
+  event ids); then again with libphonenumber's results cached (a process that has seen the
+  numbers before, as in continuous ingestion);
+- + store: the same, loaded into a DuckDB store with duplicate suppression (the store's
+  `INSERT ... WHERE NOT EXISTS`), from Arrow;
+- ingest_paths: lurewatch's product path (rows as dicts through the ingest writer), on the first
+  `--end-to-end` calls only.
+Figures are printed, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import pyarrow as pa
+
+from lurewatch.config import Settings
+from lurewatch.demo.cdr_gen import FORMATS, World, build_world, generate, write_cdr
+from lurewatch.enrich.dns import OfflineResolver
+from lurewatch.enrich.phone import parse_public
+from lurewatch.pipeline.ingest import ingest_paths
+from lurewatch.readers.cdr import read_cdr
+from lurewatch.schema import column_names
+from lurewatch.store import Store
+from lurewatch.store.db import q
+
+
+def settings_for(world: World) -> Settings:
+    s = Settings()
+    s.calls = world.settings()
+    s.scope.calls.monitored = True
+    s.scope.calls.owner, s.scope.calls.legal_basis = "bench", "bench"
+    return s
+
+
+def read_only(path: Path, s: Settings, cold: bool = True) -> tuple[int, int, float, float]:
+    if cold:
+        parse_public.cache_clear()
+    t, c = time.perf_counter(), time.process_time()
+    rows = rejects = 0
+    for item in read_cdr(path, s):
+        if isinstance(item, pa.Table):
+            rows += item.num_rows
+        else:
+            rejects += 1
+    return rows, rejects, time.perf_counter() - t, time.process_time() - c
+
+
+def read_and_store(path: Path, s: Settings, db: Path) -> tuple[int, float, float]:
+    parse_public.cache_clear()
+    cols = ", ".join(q(c) for c in column_names("call"))
+    with Store(db) as store:
+        t, c = time.perf_counter(), time.process_time()
+        for item in read_cdr(path, s):
+            if not isinstance(item, pa.Table):
+                continue
+            store.con.register("_batch", item)
+            store.execute(
+                f"INSERT INTO call ({cols}) SELECT {cols} FROM _batch b WHERE NOT EXISTS "
+                '(SELECT 1 FROM call c WHERE c."event.id" = b."event.id")'
+            )
+            store.con.unregister("_batch")
+        elapsed, cpu = time.perf_counter() - t, time.process_time() - c
+        return store.count("call"), elapsed, cpu
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--calls", type=int, default=1_000_000)
+    ap.add_argument("--formats", default=",".join(FORMATS))
+    ap.add_argument("--employees", type=int, default=5000)
+    ap.add_argument("--pool", type=int, default=20_000)
+    ap.add_argument("--end-to-end", type=int, default=200_000)
+    args = ap.parse_args()
+    t = time.perf_counter()
+    world = build_world(employees=args.employees, pool=args.pool)
+    calls = generate(world, args.calls, dt.date(2026, 3, 2), days=30)
+    print(f"generated {calls.num_rows:,} calls, {world.pool:,} outside numbers, "
+          f"{args.employees:,} employees in {time.perf_counter() - t:.1f} s")  # fmt: skip
+    s = settings_for(world)
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (CPU seconds are this "
+          "process's, all threads)")  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="lw-voice-") as tmp:
+        for fmt in args.formats.split(","):
+            path = write_cdr(Path(tmp) / f"{fmt}.csv", world, calls, fmt)
+            size = path.stat().st_size / 1e6
+            rows, rejects, secs, cpu = read_only(path, s)
+            parsed = parse_public.cache_info().misses
+            print(f"{fmt:8} {size:5.0f} MB  read + normalize: {rows:,} calls in {secs:.2f} s = "
+                  f"{rows / secs:,.0f} calls/s (CPU {cpu:.2f} s = {rows / cpu:,.0f}/s), "
+                  f"{parsed:,} distinct numbers parsed, {rejects} rejects")  # fmt: skip
+            rows, _, secs, cpu = read_only(path, s, cold=False)
+            print(f"{'':17}again, numbers known: {rows / secs:,.0f} calls/s "
+                  f"(CPU {rows / cpu:,.0f}/s)")  # fmt: skip
+            stored, secs, cpu = read_and_store(path, s, Path(tmp) / f"{fmt}.duckdb")
+            print(f"{'':17}+ store (Arrow):   {stored:,} calls in {secs:.2f} s = "
+                  f"{stored / secs:,.0f} calls/s (CPU {cpu:.2f} s)")  # fmt: skip
+            if args.end_to_end:
+                small = write_cdr(
+                    Path(tmp) / f"{fmt}-e2e.csv", world, calls.slice(0, args.end_to_end), fmt
+                )
+                parse_public.cache_clear()
+                with Store(Path(tmp) / f"{fmt}-e2e.duckdb") as store:
+                    t = time.perf_counter()
+                    summary = ingest_paths(store, [small], s, OfflineResolver(), workers=1)
+                    secs = time.perf_counter() - t
+                n = summary.read["call"]
+                print(f"{'':17}ingest_paths:      {n:,} calls in {secs:.2f} s = "
+                      f"{n / secs:,.0f} calls/s")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

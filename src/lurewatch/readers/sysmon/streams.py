@@ -1,0 +1,28 @@
+"""Opening a log for reading as bytes, plain or gzip (by its magic bytes, not its name).
+
+Winlogbeat file output and shared data sets often come compressed; a stream cut short raises
+one of STREAM_ERRORS part way, and what was read before it stands.
+"""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from pathlib import Path
+from typing import IO, cast
+
+GZIP_MAGIC = b"\x1f\x8b"
+STREAM_ERRORS = (EOFError, OSError, zlib.error)
+
+
+def open_binary(path: Path) -> IO[bytes]:
+    with path.open("rb") as probe:
+        magic = probe.read(2)
+    if magic == GZIP_MAGIC:
+        return cast(IO[bytes], gzip.open(path, "rb"))
+    return path.open("rb")
+
+
+def read_error(exc: BaseException, where: str) -> str:
+    what = "compressed stream ends early" if isinstance(exc, EOFError) else "read error"
+    return f"{what} after {where}, the rest is unreadable: {exc}"[:300]
