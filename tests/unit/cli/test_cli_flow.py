@@ -41,6 +41,7 @@ def test_demo_raises_the_scenario_alerts(demo_db: Path) -> None:
     assert {
         "url_clicked",
         "url_lookalike",
+        "proc_flagged_link_connection",
         "email_sender_fanout",
         "email_org_domain_spoof",
         "email_vip_impersonation",

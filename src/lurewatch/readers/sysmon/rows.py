@@ -33,6 +33,7 @@ Row = dict[str, Any]
 
 # Names for the "unused" summary of providers that share a log with Sysmon.
 _LABELS = {"security-auditing": "security"}
+_NAME_CACHE = 100_000
 _PROVIDERS_LOWER = {name.lower(): product for name, product in SYSMON_PROVIDERS.items()}
 
 
@@ -86,6 +87,7 @@ class SysmonMapper:
     def __init__(self, path: Path | str, unused: Counter[str]) -> None:
         self.path = str(path)
         self.unused = unused
+        self._names: dict[str | None, str] = {}
 
     def map(
         self,
@@ -132,7 +134,13 @@ class SysmonMapper:
         row["log.file.path"] = self.path
         row["log.offset"] = offset
         row["host.name"] = host
-        row["process.name"] = basename(row["process.executable"])
+        image = row["process.executable"]
+        name = self._names.get(image)
+        if name is None:  # few images recur in millions of events: name each once
+            name = self._names[image] = basename(image) or ""
+            if len(self._names) > _NAME_CACHE:
+                self._names.clear()
+        row["process.name"] = name or None
         if table == "process":
             row["process.hash.sha256"] = sha256_of(row["process.hashes"])
         if table != "proc_dns":
