@@ -146,6 +146,7 @@ class SysmonMapper:
         if table != "proc_dns":
             row["observer.product"] = product
         # Normalized values only, so every export of a record gives the same key.
-        key = repr((host, number, str(record_id), utc, plan.identity(row)))
+        parts = (str(host), str(number), str(record_id), str(utc), *plan.identity(row))
+        key = "\x1f".join(map(str, parts))
         row["event.id"] = event_id(table, key)
         return table, row
