@@ -19,7 +19,7 @@ from lurewatch.readers.records import Reject
 from lurewatch.readers.sysmon.json_shapes import unpack
 from lurewatch.readers.sysmon.json_skip import UnusedLines
 from lurewatch.readers.sysmon.rows import Row, SysmonMapper
-from lurewatch.readers.sysmon.streams import STREAM_ERRORS, open_binary, read_error
+from lurewatch.readers.sysmon.streams import STREAM_ERRORS, read_error, read_file
 
 _NOT_EVENT = "JSON object is no Windows event (no EventID, winlog.event_id or Event.System)"
 
@@ -28,15 +28,7 @@ def read_sysmon_json(
     path: Path | str, unused: Counter[str] | None = None
 ) -> Iterator[tuple[str, Row] | Reject]:
     """(table, row) for every used Sysmon event of a JSON-lines file, and a Reject per bad line."""
-    name = str(path)
-    mapper = SysmonMapper(name, unused if unused is not None else Counter())
-    try:
-        fh = open_binary(Path(name))
-    except OSError as exc:
-        yield Reject("file", name, None, f"cannot read file: {exc.strerror or exc}")
-        return
-    with fh:
-        yield from _lines(fh, name, mapper)
+    return read_file(path, unused, _lines)
 
 
 def _lines(fh: IO[bytes], name: str, mapper: SysmonMapper) -> Iterator[tuple[str, Row] | Reject]:

@@ -8,8 +8,13 @@ from __future__ import annotations
 
 import gzip
 import zlib
+from collections import Counter
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, cast
+
+from lurewatch.readers.records import Reject
+from lurewatch.readers.sysmon.rows import Row, SysmonMapper
 
 GZIP_MAGIC = b"\x1f\x8b"
 STREAM_ERRORS = (EOFError, OSError, zlib.error)
@@ -26,3 +31,22 @@ def open_binary(path: Path) -> IO[bytes]:
 def read_error(exc: BaseException, where: str) -> str:
     what = "compressed stream ends early" if isinstance(exc, EOFError) else "read error"
     return f"{what} after {where}, the rest is unreadable: {exc}"[:300]
+
+
+Body = Callable[[IO[bytes], str, SysmonMapper], Iterator[tuple[str, Row] | Reject]]
+
+
+def read_file(
+    path: Path | str, unused: Counter[str] | None, body: Body
+) -> Iterator[tuple[str, Row] | Reject]:
+    """Open `path` (plain or gzip) and run `body` over it with a mapper; an unreadable file is
+    one Reject, not an exception."""
+    name = str(path)
+    mapper = SysmonMapper(name, unused if unused is not None else Counter())
+    try:
+        fh = open_binary(Path(name))
+    except OSError as exc:
+        yield Reject("file", name, None, f"cannot read file: {exc.strerror or exc}")
+        return
+    with fh:
+        yield from body(fh, name, mapper)

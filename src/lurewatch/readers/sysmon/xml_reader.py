@@ -14,7 +14,7 @@ from typing import IO, Any
 
 from lurewatch.readers.records import Reject
 from lurewatch.readers.sysmon.rows import Row, SysmonMapper, provider_of
-from lurewatch.readers.sysmon.streams import STREAM_ERRORS, open_binary, read_error
+from lurewatch.readers.sysmon.streams import STREAM_ERRORS, read_error, read_file
 from lurewatch.readers.sysmon.xml_split import event_texts
 
 Fields = tuple[str | None, Any, Any, Any, Any, dict[str, Any]]
@@ -59,15 +59,7 @@ def read_sysmon_xml(
     path: Path | str, unused: Counter[str] | None = None
 ) -> Iterator[tuple[str, Row] | Reject]:
     """(table, row) for every used Sysmon event of an XML file, and a Reject per broken one."""
-    name = str(path)
-    mapper = SysmonMapper(name, unused if unused is not None else Counter())
-    try:
-        fh = open_binary(Path(name))
-    except OSError as exc:
-        yield Reject("file", name, None, f"cannot read file: {exc.strerror or exc}")
-        return
-    with fh:
-        yield from _events(fh, name, mapper)
+    return read_file(path, unused, _events)
 
 
 def _events(fh: IO[bytes], name: str, mapper: SysmonMapper) -> Iterator[tuple[str, Row] | Reject]:
