@@ -143,6 +143,7 @@ HTTP_REQUEST = _cols(
     ("http.response.status_code", "INTEGER", ""),
     ("user_agent.original", "VARCHAR", ""),
     ("user.name", "VARCHAR", "proxy-authenticated user, when logged"),
+    ("flow.id", "VARCHAR", "the sensor's connection id (Zeek uid, Suricata flow_id), when logged"),
 )
 
 DNS_QUERY = _cols(
@@ -156,6 +157,7 @@ DNS_QUERY = _cols(
     ("dns.question.type", "VARCHAR", ""),
     ("dns.response_code", "VARCHAR", ""),
     ("dns.answers", "VARCHAR[]", "answer data (addresses, names)"),
+    ("flow.id", "VARCHAR", "the sensor's connection id (Zeek uid, Suricata flow_id), when logged"),
 )
 
 PROCESS = _cols(

@@ -1,4 +1,4 @@
-"""The real Zeek logs (Stratosphere captures): every record read and typed, http/dns mapped.
+"""The real Zeek logs (Stratosphere captures): every record read and typed, and mapped to rows.
 
 Each file's records are counted independently of the reader (lines that are neither headers
 nor blank), so "every record read" is checked against the file itself.
@@ -78,7 +78,9 @@ def test_http_and_dns_logs_become_rows(zeek_files: list[Path]) -> None:
             table, row = item
             assert list(row) == column_names(table)
             tables[table] += 1
-            if table == "http_request":
+            if table in ("flow", "net_anomaly", "net_app"):
+                assert row["@timestamp"] is not None and row["event.id"]
+            elif table == "http_request":
                 assert row["source.ip"] and row["destination.port"]
                 if row["url.domain"]:  # response-only records carry no host
                     assert row["url.domain"] == row["url.domain"].lower()
@@ -90,9 +92,12 @@ def test_http_and_dns_logs_become_rows(zeek_files: list[Path]) -> None:
     for p in zeek_files:
         lines[zeek_log_type(p, _head(p))] += _data_lines(p)
     print(f"\nZeek corpus rows: {dict(tables)}; records not used: {dict(skipped)}")
-    assert tables == Counter({"http_request": lines["http"], "dns_query": lines["dns"]})
+    assert tables["http_request"] == lines["http"] and tables["dns_query"] == lines["dns"]
+    assert tables["flow"] == lines["conn"] > 0
+    assert tables["net_anomaly"] == lines["weird"] + lines["notice"]
+    assert tables["net_app"] == lines["ssl"]
     assert lines["http"] > 0 and lines["dns"] > 0
-    assert skipped["conn"] > 0 and "http" not in skipped and "dns" not in skipped
+    assert set(skipped) <= {"sip", "tunnel"}
 
 
 def test_http_rows_name_the_domains_the_malware_reached(zeek_files: list[Path]) -> None:

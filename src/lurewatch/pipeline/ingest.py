@@ -22,6 +22,8 @@ import orjson
 from lurewatch.config import Settings
 from lurewatch.enrich.dns import Resolver
 from lurewatch.ids import event_id
+from lurewatch.net.flow_names import name_flows
+from lurewatch.net.flow_state_anomalies import derive_flow_state_anomalies
 from lurewatch.pipeline.email_rows import EmailRows, process_message
 from lurewatch.privacy import check_scope
 from lurewatch.readers.cdr import rows_from_cdr
@@ -30,6 +32,7 @@ from lurewatch.readers.dispatch import Input, discover, read_messages
 from lurewatch.readers.records import RawMessage, Reject
 from lurewatch.readers.squid import rows_from_squid
 from lurewatch.readers.sysmon import read_sysmon_evtx, read_sysmon_json, read_sysmon_xml
+from lurewatch.readers.zeek_conn_bulk import bulk_load_conn
 from lurewatch.readers.zeek_web import rows_from_zeek
 from lurewatch.store import Store
 
@@ -68,6 +71,9 @@ PRIMARY_TABLES = (
     "call",
     "message",
     "transfer",
+    "flow",
+    "net_anomaly",
+    "net_app",
 )
 
 BATCH_ROWS = 2000
@@ -173,6 +179,10 @@ def _ingest_logs(
 ) -> None:
     """Log files are read and written inline: their records need no per-record analysis."""
     for inp in inputs:
+        if inp.format == "zeek" and _bulk_conn(inp, writer, summary):
+            if on_progress:
+                on_progress(_size(inp))
+            continue
         reader = LOG_READERS.get(inp.format)
         items = (
             reader(inp.path, summary.unused)
@@ -188,6 +198,25 @@ def _ingest_logs(
             writer.add(table, row)
         if on_progress:
             on_progress(_size(inp))
+
+
+def _after_flows(store: Store, summary: IngestSummary) -> None:
+    """Flows just stored get their server names and the anomalies their states imply."""
+    name_flows(store)
+    summary.added["net_anomaly"] += derive_flow_state_anomalies(store)
+
+
+def _bulk_conn(inp: Input, writer: _Writer, summary: IngestSummary) -> bool:
+    """A plain TSV conn.log goes to the store in one statement; False when it cannot."""
+    result = bulk_load_conn(writer.store, inp.path)
+    if result is None:
+        return False
+    summary.read["flow"] += result.read
+    summary.added["flow"] += result.added
+    summary.duplicates += result.read - result.added
+    for rej in result.rejects:
+        _record_reject(writer, summary, summary.run_id, rej)
+    return True
 
 
 def _size(inp: Input) -> int:
@@ -248,6 +277,8 @@ def ingest_paths(
             if on_progress and size:
                 on_progress(size)
         writer.flush()
+        if summary.added["flow"]:
+            _after_flows(store, summary)
     finally:
         if pool is not None:
             pool.close()

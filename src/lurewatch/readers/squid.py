@@ -122,6 +122,6 @@ def rows_from_squid(path: Path | str) -> Iterator[tuple[str, Row] | Reject]:
                     yield Reject(KIND, file, lineno, str(exc))
                     continue
                 row["log.file.path"], row["log.offset"] = file, lineno
-                yield "http_request", {c: row[c] for c in _COLUMNS}
+                yield "http_request", {c: row.get(c) for c in _COLUMNS}
         except STREAM_ERRORS as exc:
             yield Reject(KIND, file, lineno + 1, stream_error_reason(exc, lineno))

@@ -1,6 +1,7 @@
-"""Zeek http and dns records as `http_request` and `dns_query` rows.
+"""Zeek http and dns records as `http_request` and `dns_query` rows, and the entry point that
+turns any Zeek log into rows (network logs are mapped in `zeek_net`).
 
-Other log types are read (so damage in them is still reported) and counted per type, for a
+Log types lurewatch does not use are read (so damage in them is still reported) and counted per type, for a
 summary such as "conn: 1,234 records not used by this version". A row's `event.id` hashes
 the record's content, not the file it came from: the same log read twice, from any path,
 adds nothing.
@@ -20,6 +21,7 @@ import orjson
 from lurewatch.ids import event_id
 from lurewatch.readers.records import Reject
 from lurewatch.readers.zeek import ZeekRecord, read_zeek
+from lurewatch.readers.zeek_net import NET_MAPPERS
 
 Row = dict[str, Any]
 
@@ -116,6 +118,7 @@ def http_row(rec: ZeekRecord) -> Row:
         "http.response.status_code": _int(f.get("status_code")),
         "user_agent.original": _text(f.get("user_agent")),
         "user.name": _text(f.get("username")),
+        "flow.id": _text(f.get("uid")),
     }
 
 
@@ -142,6 +145,7 @@ def dns_row(rec: ZeekRecord) -> Row:
         "dns.question.type": _code_name(f.get("qtype_name"), f.get("qtype"), "TYPE"),
         "dns.response_code": _code_name(f.get("rcode_name"), f.get("rcode"), "RCODE"),
         "dns.answers": _answers(f.get("answers")),
+        "flow.id": _text(f.get("uid")),
     }
 
 
@@ -160,7 +164,7 @@ MAPPERS: dict[str, tuple[str, Callable[[ZeekRecord], Row]]] = {
 def rows_from_zeek(
     path: Path | str, skipped: Counter[str] | None = None
 ) -> Iterator[tuple[str, Row] | Reject]:
-    """(table, row) for every http and dns record of one Zeek log, and its Rejects.
+    """(table, row) for every record of one Zeek log that lurewatch uses, and its Rejects.
 
     Records of other log types yield nothing; when `skipped` is given, they are counted in it
     by log type, so one Counter can total a whole run.
@@ -171,9 +175,12 @@ def rows_from_zeek(
             continue
         mapper = MAPPERS.get(item.path)
         if mapper is None:
-            if skipped is not None:
-                skipped[item.path] += 1
-            continue
+            net = NET_MAPPERS.get(item.path)
+            if net is None or not net[2](item):
+                if skipped is not None:
+                    skipped[item.path if net is None else f"{item.path} (not a violation)"] += 1
+                continue
+            mapper = net[0], net[1]
         table, to_row = mapper
         if _time(item.fields.get("ts")) is None:
             yield Reject(table, item.file, item.line, f"{item.path} record without a ts time")

@@ -62,8 +62,19 @@ class Store:
             self.ensure_table(name, columns)
 
     def ensure_table(self, name: str, columns: Iterable[Column]) -> None:
+        """Create the table, or add the columns a newer lurewatch declares to an older one."""
+        columns = list(columns)
         cols = ", ".join(f"{q(c.name)} {c.type}" for c in columns)
         self.execute(f"CREATE TABLE IF NOT EXISTS {q(name)} ({cols})")
+        present = {
+            r[0]
+            for r in self.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [name]
+            )
+        }
+        for c in columns:
+            if c.name not in present:
+                self.execute(f"ALTER TABLE {q(name)} ADD COLUMN {q(c.name)} {c.type}")
 
     def execute(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
         """Run one statement to completion and return all its rows."""

@@ -108,12 +108,13 @@ def test_other_log_types_are_counted_not_mapped(tmp_path: Path) -> None:
         tsv("conn", CONN_FIELDS, CONN_TYPES, CONN_ROWS)
         + tsv("dns", DNS_FIELDS, DNS_TYPES, DNS_ROWS[:1])
         + tsv("weird", ["ts", "name"], ["time", "string"], ["1.0\tbad_TCP_checksum"])
+        + tsv("sip", ["ts", "uid"], ["time", "string"], ["1.0\tCsip"])
     )
     log.write_text(text)
     skipped: Counter[str] = Counter()
     got = rows(log, skipped)
-    assert [t for t, _ in got] == ["dns_query"]
-    assert skipped == Counter({"conn": 2, "weird": 1})
+    assert [t for t, _ in got] == ["flow", "flow", "dns_query", "net_anomaly"]
+    assert skipped == Counter({"sip": 1})
 
 
 def test_event_ids_follow_content_not_path_or_format(tmp_path: Path) -> None:

@@ -1,0 +1,337 @@
+"""Zeek's network logs as flows, anomalies and sessions: both conn.log paths agree, bad lines
+become rejects, states and services become N1/N2 findings, flows get server names."""
+
+from __future__ import annotations
+
+import gzip
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from lurewatch.config import Settings
+from lurewatch.enrich.dns import OfflineResolver
+from lurewatch.net.flow_state_anomalies import derive_flow_state_anomalies
+from lurewatch.pipeline.ingest import ingest_paths
+from lurewatch.readers.records import Reject
+from lurewatch.readers.zeek_conn_bulk import bulk_load_conn
+from lurewatch.readers.zeek_names import normalize_service, weird_anomaly
+from lurewatch.readers.zeek_web import rows_from_zeek
+from lurewatch.schema import column_names
+from lurewatch.store import Store
+
+FIELDS = [
+    "ts",
+    "uid",
+    "id.orig_h",
+    "id.orig_p",
+    "id.resp_h",
+    "id.resp_p",
+    "proto",
+    "service",
+    "duration",
+    "orig_bytes",
+    "resp_bytes",
+    "conn_state",
+    "local_orig",
+    "missed_bytes",
+    "history",
+    "orig_pkts",
+    "resp_pkts",
+    "tunnel_parents",
+    "label",
+]
+TYPES = [
+    "time",
+    "string",
+    "addr",
+    "port",
+    "addr",
+    "port",
+    "enum",
+    "string",
+    "interval",
+    "count",
+    "count",
+    "string",
+    "bool",
+    "count",
+    "string",
+    "count",
+    "count",
+    "set[string]",
+    "string",
+]
+
+
+def conn_line(
+    uid: str,
+    history: str,
+    state: str = "SF",
+    service: str = "-",
+    proto: str = "tcp",
+    dport: int = 443,
+    ts: str = "1655071198.444458",
+    obytes: str = "1596",
+    rbytes: str = "4039",
+    label: str = "Benign",
+    src: str = "10.0.0.5",
+    dst: str = "40.74.108.123",
+) -> str:
+    return "\t".join(
+        [ts, uid, src, "62771", dst, str(dport), proto, service, "1.135424", obytes, rbytes,
+         state, "T", "0", history, "14", "16", "(empty)", label]
+    )  # fmt: skip
+
+
+def conn_log(rows: list[str], extra_lines: list[str] | None = None, close: bool = True) -> str:
+    lines = [
+        "#separator \\x09",
+        "#set_separator\t,",
+        "#empty_field\t(empty)",
+        "#unset_field\t-",
+        "#path\tconn",
+        "#open\t2022-06-17-00-00-07",
+        "#fields\t" + "\t".join(FIELDS),
+        "#types\t" + "\t".join(TYPES),
+        *rows,
+        *(extra_lines or []),
+    ]
+    if close:
+        lines.append("#close\t2022-06-17-01-00-00")
+    return "\n".join(lines) + "\n"
+
+
+ROWS = [
+    conn_line("CAAA1", "ShADadFf", service="ssl"),
+    conn_line("CAAA2", "S", state="S0", service="-", obytes="-", rbytes="-", label="Malicious"),
+    conn_line("CAAA3", "Dd", state="SF", service="dns", proto="udp", dport=53),
+]
+
+
+def python_rows(path: Path) -> list[dict[str, Any]]:
+    return [
+        row for item in rows_from_zeek(path) if not isinstance(item, Reject) for _, row in [item]
+    ]
+
+
+def test_bulk_and_record_paths_store_the_same_flows(tmp_path: Path) -> None:
+    log = tmp_path / "conn.log"
+    log.write_text(conn_log(ROWS))
+    by_record = {r["event.id"]: r for r in python_rows(log)}
+    with Store(tmp_path / "bulk.duckdb") as store:
+        result = bulk_load_conn(store, log)
+        assert result is not None and result.read == 3 and result.added == 3
+        assert result.rejects == []
+        stored = {r["event.id"]: r for r in store.rows("SELECT * FROM flow")}
+    assert stored.keys() == by_record.keys()
+    for eid, row in stored.items():
+        other = by_record[eid]
+        for col in column_names("flow"):
+            if col in ("log.offset", "event.extra"):
+                continue  # the bulk path has no line numbers; extras are typed differently
+            assert row[col] == other[col], (col, row[col], other[col])
+        assert (
+            orjson.loads(row["event.extra"])["label"] == orjson.loads(other["event.extra"])["label"]
+        )
+    tls = next(r for r in stored.values() if r["flow.id"] == "CAAA1")
+    assert tls["network.protocol"] == "tls" and tls["source.packets"] == 14
+
+
+def test_bulk_load_twice_adds_nothing_and_gzip_works(tmp_path: Path) -> None:
+    log = tmp_path / "conn.log.gz"
+    log.write_bytes(gzip.compress(conn_log(ROWS).encode()))
+    with Store(tmp_path / "s.duckdb") as store:
+        first = bulk_load_conn(store, log)
+        again = bulk_load_conn(store, log)
+        assert first is not None and first.added == 3
+        assert again is not None and again.read == 3 and again.added == 0
+
+
+def test_bad_lines_become_rejects_with_line_numbers_and_the_rest_is_read(tmp_path: Path) -> None:
+    log = tmp_path / "conn.log"
+    garbage = "this is not a conn record"
+    short = "\t".join(conn_line("CBAD", "S").split("\t")[:10])  # a header that disagrees
+    log.write_text(conn_log([ROWS[0], garbage, ROWS[1], short, ROWS[2]]))
+    with Store(tmp_path / "s.duckdb") as store:
+        result = bulk_load_conn(store, log)
+    assert result is not None and result.added == 3
+    assert sorted(r.offset or 0 for r in result.rejects) == [10, 12]
+    assert all("not a conn.log record" in r.reason for r in result.rejects)
+
+
+def test_values_that_do_not_convert_leave_the_file_to_the_record_reader(tmp_path: Path) -> None:
+    log = tmp_path / "conn.log"
+    log.write_text(conn_log([ROWS[0], conn_line("CBADTS", "S", ts="yesterday")]))
+    with Store(tmp_path / "s.duckdb") as store:
+        assert bulk_load_conn(store, log) is None
+    items = list(rows_from_zeek(log))
+    rejects = [i for i in items if isinstance(i, Reject)]
+    assert len(rejects) == 1 and rejects[0].offset == 10 and len(items) == 2
+
+
+def test_concatenated_logs_with_two_headers_take_the_record_path(tmp_path: Path) -> None:
+    log = tmp_path / "conn.log"
+    log.write_text(conn_log([ROWS[0]]) + conn_log([ROWS[1]]))
+    with Store(tmp_path / "s.duckdb") as store:
+        assert bulk_load_conn(store, log) is None
+    assert len(python_rows(log)) == 2
+
+
+def _ingest(tmp_path: Path, files: dict[str, str]) -> Store:
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    store = Store(tmp_path / "s.duckdb")
+    paths: list[str | Path] = [tmp_path / n for n in files]
+    ingest_paths(store, paths, Settings(), OfflineResolver(), workers=1)
+    return store
+
+
+def anomalies(store: Store) -> Counter[str]:
+    return Counter(r[0] for r in store.execute('SELECT "anomaly.name" FROM net_anomaly'))
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        (conn_line("C1", "DdA", state="OTH"), "tcp_no_handshake"),
+        (conn_line("C2", "h", state="OTH", obytes="0", rbytes="0"), "tcp_synack_without_syn"),
+        (conn_line("C3", "R", state="OTH", obytes="0", rbytes="0"), "tcp_rst_without_connection"),
+        (conn_line("C4", "F", state="SH", obytes="0", rbytes="0"), "tcp_fin_without_connection"),
+        (conn_line("C5", "ShQ", state="S1"), "tcp_invalid_flags"),
+        (conn_line("C6", "d", state="SHR", proto="udp", dport=53), "udp_reply_without_request"),
+        (conn_line("C7", "ShADadFf", service="ssh", dport=80), "protocol_port_mismatch"),
+        (conn_line("C8", "ShADadFf", service="http,ssh", dport=80), "protocol_change"),
+        (conn_line("C9", "ShADadFf", service="-", dport=443), "port_protocol_unidentified"),
+    ],
+)
+def test_connection_states_and_services_imply_anomalies(
+    tmp_path: Path, line: str, expected: str
+) -> None:
+    with _ingest(tmp_path, {"conn.log": conn_log([line])}) as store:
+        assert list(anomalies(store)) == [expected]
+        assert derive_flow_state_anomalies(store) == 0  # a second run adds nothing
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        conn_line("C1", "ShADadFf", service="ssl"),
+        conn_line("C2", "ShADadFf", service="smtp,ssl", dport=25),  # STARTTLS
+        conn_line("C3", "ShADadFf", service="http,ssl", dport=8080),  # CONNECT through a proxy
+        conn_line("C4", "S", state="S0", obytes="0", rbytes="0"),  # an unanswered SYN
+        conn_line("C5", "Dd", proto="udp", dport=53, service="dns"),
+        conn_line("C6", "ShADadFf", service="-", dport=8443, obytes="5"),  # too little to judge
+        conn_line("C7", "hADdaFf"),  # a full conversation whose SYN was lost counts as midstream
+    ],
+)
+def test_ordinary_connections_imply_no_protocol_anomaly(tmp_path: Path, line: str) -> None:
+    with _ingest(tmp_path, {"conn.log": conn_log([line])}) as store:
+        found = anomalies(store)
+        assert not any(n.startswith(("protocol", "port", "tcp_synack")) for n in found), found
+
+
+def zeek_log(path: str, fields: str, types: str, rows: list[str]) -> str:
+    lines = [
+        "#separator \\x09",
+        "#set_separator\t,",
+        "#empty_field\t(empty)",
+        "#unset_field\t-",
+        f"#path\t{path}",
+        "#fields\t" + fields.replace(" ", "\t"),
+        "#types\t" + types.replace(" ", "\t"),
+        *rows,
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def test_weird_analyzer_notice_and_ssl_logs(tmp_path: Path) -> None:
+    weird = zeek_log(
+        "weird",
+        "ts uid id.orig_h id.orig_p id.resp_h id.resp_p name addl notice peer",
+        "time string addr port addr port string string bool string",
+        ["1655076450.728560\tCAAA1\t10.0.0.5\t8943\t8.8.8.8\t53\tDNS_truncated_len_lt_hdr_len"
+         "\t-\tF\tzeek"],
+    )  # fmt: skip
+    analyzer = zeek_log(
+        "analyzer",
+        "ts cause analyzer_kind analyzer_name uid fuid id.orig_h id.orig_p id.resp_h id.resp_p "
+        "failure_reason failure_data",
+        "time string string string string string addr port addr port string string",
+        [
+            "1655076451.0\tviolation\tprotocol\tHTTP\tCAAA1\t-\t10.0.0.5\t62771\t40.74.108.123"
+            "\t443\tnot a http request line\t-",
+            "1655076452.0\tconfirmation\tprotocol\tSSL\tCAAA1\t-\t10.0.0.5\t62771\t40.74.108.123"
+            "\t443\t-\t-",
+        ],
+    )
+    ssl = zeek_log(
+        "ssl",
+        "ts uid id.orig_h id.orig_p id.resp_h id.resp_p version server_name",
+        "time string addr port addr port string string",
+        ["1655071198.669356\tCAAA1\t10.0.0.5\t62771\t40.74.108.123\t443\tTLSv12"
+         "\tSettings-Win.Data.Microsoft.com"],
+    )  # fmt: skip
+    files = {
+        "conn.log": conn_log(ROWS),
+        "weird.log": weird,
+        "analyzer.log": analyzer,
+        "ssl.log": ssl,
+    }
+    with _ingest(tmp_path, files) as store:
+        found = anomalies(store)
+        assert found["dns_malformed"] == 1
+        assert found["protocol_violation"] == 1  # the confirmation is not an anomaly
+        named = store.rows('SELECT "flow.id", "destination.domain" FROM flow')
+        assert {r["flow.id"]: r["destination.domain"] for r in named}["CAAA1"] == (
+            "settings-win.data.microsoft.com"
+        )
+        app = store.rows('SELECT "event.dataset", "destination.domain" FROM net_app')
+        assert app == [
+            {"event.dataset": "ssl", "destination.domain": "settings-win.data.microsoft.com"}
+        ]
+
+
+def test_flows_are_named_from_the_dns_answers_the_host_received(tmp_path: Path) -> None:
+    dns = zeek_log(
+        "dns",
+        "ts uid id.orig_h id.orig_p id.resp_h id.resp_p proto query answers",
+        "time string addr port addr port enum string vector[string]",
+        ["1655071190.0\tCDNS1\t10.0.0.5\t5353\t10.0.0.1\t53\tudp\tcdn.example.net"
+         "\tcdn-edge.example.net,40.74.108.123"],
+    )  # fmt: skip
+    late = conn_line("CLATE", "ShADadFf", ts="1655999999.0")  # days after the answer
+    with _ingest(tmp_path, {"dns.log": dns, "conn.log": conn_log([ROWS[0], late])}) as store:
+        named = {
+            r[0]: r[1] for r in store.execute('SELECT "flow.id", "destination.domain" FROM flow')
+        }
+    assert named["CAAA1"] == "cdn.example.net"
+    assert named["CLATE"] is None
+
+
+@pytest.mark.parametrize(
+    ("weird", "name"),
+    [
+        ("data_before_established", "tcp_no_handshake"),
+        ("SYN_with_data", "tcp_syn_with_data"),
+        ("TCP_Christmas", "tcp_invalid_flags"),
+        ("DNS_truncated_len_lt_hdr_len", "dns_malformed"),
+        ("fragment_overlap", "ip_fragment_anomaly"),
+        ("truncated_IP", "ip_truncated"),
+        ("unknown_HTTP_method", "http_malformed"),
+        ("unsolicited_SYN_response", "tcp_synack_without_syn"),
+        ("SSL_many_server_names", "tls_malformed"),
+        ("some_future_weird", "protocol_malformed"),
+    ],
+)
+def test_weird_names_map_to_the_vocabulary(weird: str, name: str) -> None:
+    assert weird_anomaly(weird) == name
+
+
+def test_services_use_lurewatch_protocol_names() -> None:
+    assert normalize_service("ssl") == "tls"
+    assert normalize_service("http,ssl") == "http,tls"
+    assert normalize_service("-ssl,dns") == "dns"
+    assert normalize_service("-") is None and normalize_service(None) is None
