@@ -23,6 +23,7 @@ from lurewatch.readers.suricata_flow_state import conn_state, history
 from lurewatch.readers.sysmon.sniff import sniff_sysmon
 from lurewatch.readers.zeek import looks_like_zeek
 from lurewatch.schema import column_names
+from lurewatch.store import Store
 
 TS = "2024-01-02T03:04:05.123456+0100"
 
@@ -744,3 +745,13 @@ def test_sniffing_tells_eve_from_its_neighbours() -> None:
 def test_missing_file_is_one_reject(tmp_path: Path) -> None:
     rows, rejects, _ = read(tmp_path / "absent.json")
     assert rows == [] and len(rejects) == 1 and rejects[0].reason.startswith("cannot open")
+
+
+def test_rows_fit_the_store_and_reading_again_adds_nothing(tmp_path: Path) -> None:
+    rows, _, _ = read(write(tmp_path / "eve.json", ALL))
+    with Store(":memory:") as store:
+        for _ in range(2):
+            for table in {t for t, _ in rows}:
+                store.insert(table, by_table(rows, table))
+        counts = {t: store.count(t) for t in ("flow", "net_anomaly", "net_app", "dns_query")}
+    assert counts == {"flow": 2, "net_anomaly": 4, "net_app": 4, "dns_query": 6}
