@@ -23,6 +23,7 @@ FORMAT_CHANNEL = {
     "mbox": "email",
     "zeek": "network",
     "squid": "network",
+    "suricata-eve": "network",
     "sysmon-evtx": "endpoint",
     "sysmon-xml": "endpoint",
     "sysmon-json": "endpoint",

@@ -31,6 +31,7 @@ from lurewatch.readers.chat import read_chat_jsonl, read_slack_export, read_team
 from lurewatch.readers.dispatch import Input, discover, read_messages
 from lurewatch.readers.records import RawMessage, Reject
 from lurewatch.readers.squid import rows_from_squid
+from lurewatch.readers.suricata import read_eve
 from lurewatch.readers.sysmon import read_sysmon_evtx, read_sysmon_json, read_sysmon_xml
 from lurewatch.readers.zeek_conn_bulk import bulk_load_conn
 from lurewatch.readers.zeek_web import rows_from_zeek
@@ -43,6 +44,7 @@ LogReader = Callable[[Path, Counter[str]], Iterator[tuple[str, dict[str, Any]] |
 LOG_READERS: dict[str, LogReader] = {
     "zeek": lambda path, unused: rows_from_zeek(path, unused),
     "squid": lambda path, unused: rows_from_squid(path),
+    "suricata-eve": read_eve,
     "sysmon-evtx": read_sysmon_evtx,
     "sysmon-xml": read_sysmon_xml,
     "sysmon-json": read_sysmon_json,

@@ -22,6 +22,7 @@ from lurewatch.readers.mail_sources import (
 )
 from lurewatch.readers.records import RawMessage, Reject
 from lurewatch.readers.squid import looks_like_squid
+from lurewatch.readers.suricata import looks_like_eve
 from lurewatch.readers.sysmon.sniff import sniff_sysmon
 from lurewatch.readers.zeek import looks_like_zeek
 
@@ -45,6 +46,8 @@ def sniff_format(path: Path) -> str:
         return "mbox"
     if looks_like_zeek(head):
         return "zeek"
+    if looks_like_eve(head):
+        return "suricata-eve"
     if looks_like_squid(head):
         return "squid"
     sysmon = sniff_sysmon(head)

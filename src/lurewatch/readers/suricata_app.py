@@ -52,6 +52,7 @@ def http_rows(record: Record, h: Header) -> list[tuple[str, Row]]:
         "http.response.status_code": integer(http.get("status")),
         "user_agent.original": text(http.get("http_user_agent")),
         "user.name": None,  # EVE logs no proxy-authenticated user
+        "flow.id": h.flow_id,
     }
     return [("http_request", row)]
 

@@ -108,6 +108,7 @@ def dns_rows(record: Record, h: Header) -> list[tuple[str, Row]]:
                     "dns.question.type": qtype,
                     "dns.response_code": rcode,
                     "dns.answers": answers,
+                    "flow.id": h.flow_id,
                 },
             )
         )

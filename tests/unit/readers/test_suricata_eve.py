@@ -755,3 +755,34 @@ def test_rows_fit_the_store_and_reading_again_adds_nothing(tmp_path: Path) -> No
                 store.insert(table, by_table(rows, table))
         counts = {t: store.count(t) for t in ("flow", "net_anomaly", "net_app", "dns_query")}
     assert counts == {"flow": 2, "net_anomaly": 4, "net_app": 4, "dns_query": 6}
+
+
+def test_ingest_sniffs_eve_and_names_flows_from_tls(tmp_path: Path) -> None:
+    from lurewatch.config import Settings
+    from lurewatch.enrich.dns import OfflineResolver
+    from lurewatch.pipeline.ingest import ingest_paths
+    from lurewatch.readers.dispatch import sniff_format
+    from lurewatch.store import Store
+
+    eve = write(tmp_path / "eve.json", ALL)
+    assert sniff_format(eve) == "suricata-eve"
+    with Store(tmp_path / "s.duckdb") as store:
+        summary = ingest_paths(store, [eve], Settings(), OfflineResolver(), workers=1)
+        assert summary.rejected == 0
+        for table in ("flow", "net_anomaly", "net_app", "http_request", "dns_query"):
+            assert store.count(table) > 0, table
+        tls_flow = TLS["flow_id"]
+        named = store.scalar(
+            'SELECT "destination.domain" FROM flow WHERE "flow.id" = ?', [str(tls_flow)]
+        )
+        session_names = {
+            r[0]
+            for r in store.execute(
+                'SELECT "destination.domain" FROM net_app WHERE "flow.id" = ? UNION '
+                'SELECT "url.domain" FROM http_request WHERE "flow.id" = ?',
+                [str(tls_flow), str(tls_flow)],
+            )
+        }
+        assert TLS["tls"]["sni"].lower() in session_names and named in session_names
+        again = ingest_paths(store, [eve], Settings(), OfflineResolver(), workers=1)
+        assert sum(again.added.values()) == 0
