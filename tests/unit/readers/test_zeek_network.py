@@ -335,3 +335,15 @@ def test_services_use_lurewatch_protocol_names() -> None:
     assert normalize_service("http,ssl") == "http,tls"
     assert normalize_service("-ssl,dns") == "dns"
     assert normalize_service("-") is None and normalize_service(None) is None
+
+
+def test_readiness_says_what_conn_logs_alone_cannot_show(tmp_path: Path) -> None:
+    from lurewatch.report.coverage import coverage
+
+    with _ingest(tmp_path, {"conn.log": conn_log(ROWS)}) as store:
+        report = coverage(store, Settings())["clauses"]
+    n1 = report["N1"]
+    assert n1["status"] == "partial"
+    assert any("syntax anomalies are blind" in r for r in n1["reasons"])
+    assert n1["completeness"]["flow_sensors"] == ["zeek"]
+    assert any("server name" in r for r in report["N3"]["reasons"])
