@@ -13,7 +13,7 @@ from typing import Protocol
 from lurewatch.net.pcap.flow import Flow
 from lurewatch.net.ports import UPGRADES, registered_protocol
 
-INSPECT_PACKETS = 8  # payload packets per direction looked at for protocol changes
+INSPECT_PACKETS = 4  # payload packets per direction looked at (identity, changes, structure)
 MESSAGE_BYTES = 4096  # first message gathered up to this size for structure checks
 MESSAGE_PACKETS = 4
 UNIDENTIFIED_MIN_BYTES = 16  # client bytes before "nothing recognised" means something
@@ -135,12 +135,13 @@ class Application:
                 self._close_message(f, app, me, from_client, transport)
         elif from_client and me.protocol == "http" and payload.startswith(HTTP_METHODS):
             self._structure(f, "http", payload, transport, True, number, ts)
-        if (
-            app.client.packets >= INSPECT_PACKETS
-            and app.server.packets >= INSPECT_PACKETS
-            and not (transport == "udp" and app.protocol == "dns")
-        ):
-            f.app_open = False
+        elif me.protocol == "ftp" or (me.protocol == "smtp" and not from_client):
+            # Control lines only, never content: each packet is whole commands or replies.
+            self._structure(f, me.protocol, payload, transport, from_client, number, ts)
+        if me.packets >= INSPECT_PACKETS and not (transport == "udp" and me.protocol == "dns"):
+            if me.message_open:
+                self._close_message(f, app, me, from_client, transport)
+            f.app_open &= ~(1 if from_client else 2)  # this direction has been looked at enough
 
     def _first_protocol(
         self,

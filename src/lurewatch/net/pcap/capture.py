@@ -1,8 +1,10 @@
 """Streaming reader of pcap and pcapng files: packets in batches, problems as rejects.
 
 The file is read in large chunks and never held whole, so a capture of any size reads in flat
-memory. Packets come out in batches (one list per chunk) of `(number, timestamp, link type,
-frame, wire length)`: one generator step per chunk instead of one per packet keeps the hot path fast.
+memory. Packets come out in batches, one per chunk: the chunk's bytes and a list of
+`(number, timestamp, link type, frame offset, captured length, wire length)`. Frames are not
+copied out of the chunk, and one generator step per chunk instead of one per packet keeps the
+hot path fast.
 
 What cannot be read is collected in `problems` (one `Reject` per cause, one line each) and the
 caller reports them after the packets: a wrong magic number stops before any packet, a file cut
@@ -34,8 +36,10 @@ PCAPNG_MAGIC = b"\x0a\x0d\x0d\x0a"
 
 SHB, IDB, SPB, EPB, OLD_PB = 0x0A0D0D0A, 1, 3, 6, 2
 
-# packet number (from 1), timestamp (s), link type, frame bytes, wire length
-Packet = tuple[int, float, int, bytes, int]
+# packet number (from 1), timestamp (s), link type, frame offset in the chunk, captured
+# length, wire length
+Packet = tuple[int, float, int, int, int, int]
+Batch = tuple[bytes, list[Packet]]
 
 
 def looks_like_pcap(head: bytes) -> bool:
@@ -55,7 +59,7 @@ class CaptureReader:
     def _reject(self, offset: int | None, reason: str) -> None:
         self.problems.append(Reject("pcap", str(self.path), offset, reason))
 
-    def batches(self) -> Iterator[list[Packet]]:
+    def batches(self) -> Iterator[Batch]:
         try:
             fh = self.path.open("rb")
         except OSError as exc:
@@ -79,7 +83,7 @@ class CaptureReader:
 
     # -- classic pcap ------------------------------------------------------------------------
 
-    def _pcap(self, fh: BinaryIO, magic: bytes) -> Iterator[list[Packet]]:
+    def _pcap(self, fh: BinaryIO, magic: bytes) -> Iterator[Batch]:
         order, scale = PCAP_MAGICS[magic]
         rest = fh.read(20)
         if len(rest) < 20:
@@ -108,20 +112,20 @@ class CaptureReader:
                         f"the file is damaged; reading stopped after {number} packet(s)",
                     )
                     self.packets += len(batch)
-                    yield batch
+                    yield buf, batch
                     return
                 stop = pos + 16 + caplen
                 if stop > end:
                     break
                 number += 1
                 if supported:
-                    append((number, sec + frac * scale, link, buf[pos + 16 : stop], wirelen))
+                    append((number, sec + frac * scale, link, pos + 16, caplen, wirelen))
                 else:
                     self.unknown_links[(0, link)] += 1
                 pos = stop
             self.packets += len(batch)
             if batch:
-                yield batch
+                yield buf, batch
         if pos < len(buf):
             self._reject(
                 base + pos,
@@ -131,7 +135,7 @@ class CaptureReader:
 
     # -- pcapng ------------------------------------------------------------------------------
 
-    def _pcapng(self, fh: BinaryIO, magic: bytes) -> Iterator[list[Packet]]:
+    def _pcapng(self, fh: BinaryIO, magic: bytes) -> Iterator[Batch]:
         buf = magic + fh.read(CHUNK)
         base, pos = 0, 0
         order = "<"
@@ -156,7 +160,7 @@ class CaptureReader:
                             f"pcapng section at byte {base + pos} has a bad byte-order magic {bom.hex()}; reading stopped",
                         )
                         if batch:
-                            yield batch
+                            yield buf, batch
                         return
                     u32 = struct.Struct(order + "I")
                     epb = struct.Struct(order + "IIIII")
@@ -169,7 +173,7 @@ class CaptureReader:
                         f"pcapng block at byte {base + pos} has length {blen}: the file is damaged; reading stopped after {number} packet(s)",
                     )
                     if batch:
-                        yield batch
+                        yield buf, batch
                     self.packets += len(batch)
                     return
                 if pos + blen > end:
@@ -186,7 +190,7 @@ class CaptureReader:
                         link, scale, shift = interfaces[iface]
                         if link in SUPPORTED_LINK_TYPES:
                             ts = ((hi << 32) | lo) * scale + shift
-                            append((number, ts, link, buf[pos + 28 : pos + 28 + caplen], wirelen))
+                            append((number, ts, link, pos + 28, caplen, wirelen))
                         else:
                             self.unknown_links[(iface, link)] += 1
                     else:
@@ -195,24 +199,17 @@ class CaptureReader:
                     number += 1
                     wirelen = u32.unpack_from(buf, pos + 8)[0]
                     caplen = min(wirelen, blen - 16)
-                    if interfaces and interfaces[0][0] in SUPPORTED_LINK_TYPES:
-                        append(
-                            (
-                                number,
-                                0.0,
-                                interfaces[0][0],
-                                buf[pos + 12 : pos + 12 + caplen],
-                                wirelen,
-                            )
-                        )
-                    elif interfaces:
-                        self.unknown_links[(0, interfaces[0][0])] += 1
+                    link = interfaces[0][0] if interfaces else -1
+                    if link in SUPPORTED_LINK_TYPES:
+                        append((number, 0.0, link, pos + 12, caplen, wirelen))
+                    else:
+                        self.unknown_links[(0, link)] += 1
                 elif btype == IDB:
                     interfaces.append(_interface(buf[pos + 8 : pos + blen - 4], order))
                 pos += blen
             self.packets += len(batch)
             if batch:
-                yield batch
+                yield buf, batch
             chunk = fh.read(CHUNK)
             if not chunk:
                 break

@@ -54,6 +54,10 @@ SWEEP_EVERY = 5.0  # seconds of capture time between looks for idle flows
 Item = tuple[str, dict[str, Any]] | Reject
 
 
+def _no_observe(f: Flow, fwd: bool, payload: bytes, ts: float, number: int, transport: str) -> None:
+    """Payload analysis switched off (flows then never ask for it)."""
+
+
 class Engine:
     def __init__(
         self, path: Path, inspector: PayloadInspector | None, unused: Counter[str]
@@ -86,7 +90,7 @@ class Engine:
         else:
             f = Flow(proto, dst, dport, src, sport, ts, number, timeout)
         if self.app is None:
-            f.app_open = False
+            f.app_open = 0
         self.table[f.okey] = f
         self.table[f.rkey] = f
         return f
@@ -131,28 +135,28 @@ class Engine:
         unpack_v4, unpack_v6 = IPV4.unpack_from, IPV6.unpack_from
         unpack_tcp, unpack_udp = TCP.unpack_from, UDP.unpack_from
         app = self.app
-        observe = app.observe if app is not None else None
+        observe = app.observe if app is not None else _no_observe
         unused = self.unused
         non_ip = snapped = 0
         next_sweep = None
         ts = 0.0
-        for batch in reader.batches():
-            for number, ts, link, data, wirelen in batch:
-                caplen = len(data)
+        for data, batch in reader.batches():
+            for number, ts, link, base, caplen, wirelen in batch:
+                fend = base + caplen  # end of the captured frame in `data`
                 if caplen < wirelen:
                     snapped += 1
-                if link == 1 and data[12:14] == b"\x08\x00":
-                    version, off = 4, 14
+                if link == 1 and caplen >= 14 and data[base + 12] == 8 and data[base + 13] == 0:
+                    version, off = 4, base + 14
                 else:
-                    version, off, _ = ip_start(link, data)
+                    version, off, _ = ip_start(link, data, base, fend)
                     if not version:
                         non_ip += 1
                         continue
-                room = wirelen - off  # bytes of IP packet on the wire
+                room = wirelen - (off - base)  # bytes of IP packet on the wire
                 pending: list[tuple[str, str]] | None = None
                 frag: tuple[int, bool, int] | None = None
                 if version == 4:
-                    if caplen - off < 20:
+                    if fend - off < 20:
                         continue  # too little left of the packet to know its flow
                     vhl, total, ident, fragword, proto, src, dst = unpack_v4(data, off)
                     if vhl != 0x45:
@@ -170,7 +174,7 @@ class Engine:
                         ihl = (vhl & 15) * 4
                         problem = (
                             headers.ipv4_options_problem(data[off + 20 : off + ihl])
-                            if caplen >= off + ihl
+                            if fend >= off + ihl
                             else None
                         )
                         if problem:
@@ -203,7 +207,7 @@ class Engine:
                         if fragword & 0x3FFF:
                             frag = ((fragword & 0x1FFF) * 8, bool(fragword & 0x2000), ident)
                 else:
-                    if caplen - off < 40:
+                    if fend - off < 40:
                         continue
                     vtf, plen6, proto, src, dst = unpack_v6(data, off)
                     t = off + 40
@@ -217,7 +221,7 @@ class Engine:
                         ]
                         end = off + room
                     if proto in headers.EXTENSIONS:
-                        walk = headers.walk_ipv6(data, t, proto, min(end, caplen))
+                        walk = headers.walk_ipv6(data, t, proto, min(end, fend))
                         proto, t, frag = walk.proto, walk.offset, walk.fragment
                         if walk.problem:
                             pending = pending or []
@@ -248,7 +252,7 @@ class Engine:
                                 self._orphan(name, number, ts, src, dst, "ip", detail)
                         continue
                 if proto == 6:
-                    if caplen < t + 14 or end < t + 14:
+                    if fend < t + 14 or end < t + 14:
                         self._short(
                             pending, number, ts, src, dst, "tcp", caplen < wirelen, end - t, 20
                         )
@@ -316,10 +320,10 @@ class Engine:
                                 f.onext = (seq + plen) % MOD
                             else:
                                 f.rnext = (seq + plen) % MOD
-                    if plen > 0 and f.app_open and observe is not None:
-                        observe(f, fwd, data[t + hl : end], ts, number, "tcp")
+                    if plen > 0 and f.app_open & (1 if fwd else 2):
+                        observe(f, fwd, data[t + hl : min(end, fend)], ts, number, "tcp")
                 elif proto == 17:
-                    if caplen < t + 8 or end < t + 8:
+                    if fend < t + 8 or end < t + 8:
                         self._short(
                             pending, number, ts, src, dst, "udp", caplen < wirelen, end - t, 8
                         )
@@ -362,15 +366,15 @@ class Engine:
                         fwd = False
                         f.rpkts += 1
                         f.rbytes += plen
-                    if plen > 0 and f.app_open and observe is not None:
-                        observe(f, fwd, data[t + 8 : end], ts, number, "udp")
+                    if plen > 0 and f.app_open & (1 if fwd else 2):
+                        observe(f, fwd, data[t + 8 : min(end, fend)], ts, number, "udp")
                 elif proto == 1 or proto == 58:
-                    if caplen < t + 8 or end < t + 8:
+                    if fend < t + 8 or end < t + 8:
                         self._short(
                             pending, number, ts, src, dst, "icmp", caplen < wirelen, end - t, 8
                         )
                         continue
-                    f = self._icmp(data, t, end, caplen, proto, src, dst, ts, number, pending)
+                    f = self._icmp(data, t, end, fend, proto, src, dst, ts, number, pending)
                     pending = None
                 else:
                     f = get((proto, src, 0, dst, 0))
@@ -438,7 +442,7 @@ class Engine:
         data: bytes,
         t: int,
         end: int,
-        caplen: int,
+        fend: int,
         proto: int,
         src: bytes,
         dst: bytes,
@@ -472,7 +476,7 @@ class Engine:
         if problem:
             f.flag("ip_header_anomaly", number, ts, problem)
         if itype in (headers.ICMP6_ERRORS if v6 else headers.ICMP4_ERRORS):
-            quoted = self._quoted_flow(data, t + 8, min(end, caplen), v6)
+            quoted = self._quoted_flow(data, t + 8, min(end, fend), v6)
             if quoted is not None and quoted not in self.table:
                 f.flag(
                     "icmp_reply_without_request",

@@ -101,7 +101,8 @@ class Flow:
         self.orst = self.rrst = -1.0  # time of each side's RST
         self.tcp_slow = True  # handshake or teardown under way: every packet takes the slow path
         self.app: Any = None  # application-layer state (lurewatch.net.pcap.application)
-        self.app_open = proto in (6, 17)
+        # directions whose payload is still inspected: 1 originator, 2 responder
+        self.app_open = 3 if proto in (6, 17) else 0
         # anomaly name -> (packet number, time, detail, protocol seen); the first occurrence
         self.anomalies: dict[str, tuple[int, float, str, str | None]] = {}
         self.timeout = timeout

@@ -36,49 +36,51 @@ def _ethertype_version(ethertype: int) -> int:
     return 0
 
 
-def ip_start(link: int, frame: bytes) -> tuple[int, int, int]:
-    """(IP version 4 or 6, or 0 for non-IP; offset of the IP header; ethertype or family).
+def ip_start(link: int, data: bytes, base: int, end: int) -> tuple[int, int, int]:
+    """(IP version 4 or 6, or 0 for non-IP; offset of the IP header in `data`; ethertype or
+    address family) for the frame `data[base:end]`.
 
     The third value says what the frame carried when it is not IP, for counting.
     """
-    n = len(frame)
+    n = end - base
     if link == ETHERNET:
         if n < 14:
-            return 0, 0, -1
-        ethertype = (frame[12] << 8) | frame[13]
-        off = 14
+            return 0, base, -1
+        ethertype = (data[base + 12] << 8) | data[base + 13]
+        off = base + 14
         tags = 0
-        while ethertype in VLAN_TAGS and tags < MAX_VLAN_TAGS and off + 4 <= n:
-            ethertype = (frame[off + 2] << 8) | frame[off + 3]
+        while ethertype in VLAN_TAGS and tags < MAX_VLAN_TAGS and off + 4 <= end:
+            ethertype = (data[off + 2] << 8) | data[off + 3]
             off += 4
             tags += 1
         return _ethertype_version(ethertype), off, ethertype
     if link == RAW or link in RAW_BSD:
         if not n:
-            return 0, 0, -1
-        version = frame[0] >> 4
-        return (version if version in (4, 6) else 0), 0, version
+            return 0, base, -1
+        version = data[base] >> 4
+        return (version if version in (4, 6) else 0), base, version
     if link == IPV4:
-        return 4, 0, 4
+        return 4, base, 4
     if link == IPV6:
-        return 6, 0, 6
+        return 6, base, 6
     if link == LINUX_SLL:
         if n < 16:
-            return 0, 0, -1
-        ethertype = (frame[14] << 8) | frame[15]
-        return _ethertype_version(ethertype), 16, ethertype
+            return 0, base, -1
+        ethertype = (data[base + 14] << 8) | data[base + 15]
+        return _ethertype_version(ethertype), base + 16, ethertype
     if link == LINUX_SLL2:
         if n < 20:
-            return 0, 0, -1
-        ethertype = (frame[0] << 8) | frame[1]
-        return _ethertype_version(ethertype), 20, ethertype
+            return 0, base, -1
+        ethertype = (data[base] << 8) | data[base + 1]
+        return _ethertype_version(ethertype), base + 20, ethertype
     if link in (NULL, LOOP):
         if n < 4:
-            return 0, 0, -1
-        family = int.from_bytes(frame[:4], "big" if link == LOOP else "little")
+            return 0, base, -1
+        raw = data[base : base + 4]
+        family = int.from_bytes(raw, "big" if link == LOOP else "little")
         if link == NULL and family > 0xFFFF:  # written by a big-endian host
-            family = int.from_bytes(frame[:4], "big")
+            family = int.from_bytes(raw, "big")
         if family == 2:
-            return 4, 4, family
-        return (6 if family in AF_INET6_VALUES else 0), 4, family
-    return 0, 0, -1
+            return 4, base + 4, family
+        return (6 if family in AF_INET6_VALUES else 0), base + 4, family
+    return 0, base, -1

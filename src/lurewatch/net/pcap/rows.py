@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import socket
+import struct
 from typing import Any
 
 import orjson
@@ -44,16 +45,15 @@ def state_of(f: Flow) -> str:
     return "SHR" if f.rpkts else "OTH"
 
 
+_KEY = struct.Struct("!BB16sHB16sHd")
+
+
 def flow_id(f: Flow) -> str:
-    return event_id(
-        "pcap_flow",
-        str(f.proto),
-        f.oip,
-        str(f.oport),
-        f.rip,
-        str(f.rport),
-        f"{f.first:.6f}",
+    """The flow's 5-tuple and start time, hashed: the same in every reading of the capture."""
+    key = _KEY.pack(
+        f.proto, len(f.oip), f.oip, f.oport, len(f.rip), f.rip, f.rport, round(f.first, 6)
     )
+    return event_id("pcap_flow", key)
 
 
 def flow_row(f: Flow, path: str, fid: str) -> Row:
@@ -71,12 +71,7 @@ def flow_row(f: Flow, path: str, fid: str) -> Row:
     return {
         "event.id": event_id(
             "flow",
-            "pcap",
-            fid,
-            f"{f.last:.6f}",
-            f"{f.opkts}/{f.rpkts}/{f.obytes}/{f.rbytes}",
-            state,
-            hist or "",
+            f"pcap|{fid}|{f.last:.6f}|{f.opkts}/{f.rpkts}/{f.obytes}/{f.rbytes}|{state}|{hist}",
         ),
         "@timestamp": utc(f.first),
         "event.end": utc(f.last),

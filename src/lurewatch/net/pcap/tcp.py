@@ -144,15 +144,8 @@ def tcp_packet(
                 f"{'data' if plen else 'an ACK'} from the {side} on a connection whose handshake was never seen",
             )
         # the originator's first ACK after the SYN-ACK completes the handshake
-        handshake_ack = fwd and f.seen & (1 << 7) and not f.seen & (BIT_A_ORIG | BIT_D_ORIG)
-        if flags & ACK and handshake_ack and f.risn >= 0 and ack != (f.risn + 1) % MOD:
-            f.flag(
-                "tcp_handshake_anomaly",
-                number,
-                ts,
-                f"the handshake's final ACK acknowledges {ack}, not the SYN-ACK's sequence "
-                f"number + 1 ({(f.risn + 1) % MOD})",
-            )
+        if flags & ACK and fwd and f.seen & (1 << 7) and not f.seen & (BIT_A_ORIG | BIT_D_ORIG):
+            _handshake_ack(f, seq, ack, ts, number)
         history(f, 3 if plen else 2, fwd)
         if me == INACTIVE:
             me = PARTIAL
@@ -188,6 +181,22 @@ def tcp_packet(
     # A reset connection, or one closed from both sides, only waits for stragglers.
     if RESET in (f.ostate, f.rstate) or f.ostate == f.rstate == CLOSED:
         f.timeout = TCP_CLOSED_IDLE
+
+
+def _handshake_ack(f: Flow, seq: int, ack: int, ts: float, number: int) -> None:
+    """The third packet of the handshake must continue the SYN and acknowledge the SYN-ACK."""
+    wrong = []
+    if f.oisn >= 0 and seq != (f.oisn + 1) % MOD:
+        wrong.append(f"its sequence number is {seq}, not the SYN's + 1 ({(f.oisn + 1) % MOD})")
+    if f.risn >= 0 and ack != (f.risn + 1) % MOD:
+        wrong.append(f"it acknowledges {ack}, not the SYN-ACK's + 1 ({(f.risn + 1) % MOD})")
+    if wrong:
+        f.flag(
+            "tcp_handshake_anomaly",
+            number,
+            ts,
+            "the handshake's final ACK is wrong: " + " and ".join(wrong),
+        )
 
 
 def _set_isn(f: Flow, fwd: bool, seq: int) -> None:
