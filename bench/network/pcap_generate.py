@@ -19,6 +19,8 @@ from pathlib import Path
 ETH_V4 = b"\x00\x11\x22\x33\x44\x55\x66\x77\x88\x99\xaa\xbb\x08\x00"
 FIN, SYN, RST, PSH, ACK = 0x01, 0x02, 0x04, 0x08, 0x10
 CONCURRENT = 3000  # connections open at once
+BODY = bytes(range(256)) * 5 + bytes(range(168))  # 1448 bytes: one full-size segment
+TLS_RECORD = b"\x17\x03\x03" + struct.pack("!H", 1443) + BODY[:1443]
 Frame = tuple[bytes, bytes, int, bytes]  # (src ip, dst ip, proto, transport bytes)
 
 
@@ -87,17 +89,16 @@ def tcp_connection(
     yield c, s, 6, tcp(cport, sport, cs, ss, ACK)
     host = f"www{rng.randrange(500)}.example.com"
     for i in range(rng.choice((1, 1, 2, 3, 5))):
+        size = min(int(rng.lognormvariate(9.5, 1.4)), 4_000_000)  # heavy-tailed, median ~13 kB
         if sport == 80:
             req = f"GET /item/{rng.randrange(10**6)} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: bench\r\nAccept: */*\r\n\r\n".encode()
-            body = rng.randbytes(rng.randrange(200, 6000))
             resp = (
                 b"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: %d\r\n\r\n"
-                % len(body)
-                + body
+                % size
             )
         elif sport == 443:
             req = tls_client_hello(rng, host) if i == 0 else tls_data(rng, rng.randrange(80, 600))
-            resp = tls_server_hello(rng) + tls_data(rng, rng.randrange(200, 5000))
+            resp = tls_server_hello(rng) if i == 0 else tls_data(rng, 1400)
         else:
             req = b"SSH-2.0-OpenSSH_9.6\r\n" if i == 0 else rng.randbytes(rng.randrange(48, 200))
             resp = (
@@ -105,18 +106,25 @@ def tcp_connection(
                 if i == 0
                 else rng.randbytes(rng.randrange(48, 900))
             )
+            size = 0
         yield c, s, 6, tcp(cport, sport, cs, ss, PSH | ACK, req)
         cs += len(req)
-        for pos in range(0, len(resp), 1448):
-            part = resp[pos : pos + 1448]
+        # the response: its head, then the body in full-size segments, every second one ACKed
+        if sport == 443:  # whole TLS records, one per segment
+            stream = [resp] + [TLS_RECORD] * (size // 1448)
+        else:
+            filler = BODY[: 1448 - len(resp) % 1448] if size else b""
+            stream = [resp + filler] + [BODY] * (size // 1448)
+        for n, part in enumerate(stream):
             yield (
                 s,
                 c,
                 6,
-                tcp(sport, cport, ss, cs, ACK | (PSH if pos + 1448 >= len(resp) else 0), part),
+                tcp(sport, cport, ss, cs, ACK | (PSH if n == len(stream) - 1 else 0), part),
             )
             ss += len(part)
-        yield c, s, 6, tcp(cport, sport, cs, ss, ACK)
+            if n % 2 or n == len(stream) - 1:
+                yield c, s, 6, tcp(cport, sport, cs, ss, ACK)
     yield c, s, 6, tcp(cport, sport, cs, ss, FIN | ACK)
     yield s, c, 6, tcp(sport, cport, ss, cs + 1, FIN | ACK)
     yield c, s, 6, tcp(cport, sport, cs + 1, ss + 1, ACK)

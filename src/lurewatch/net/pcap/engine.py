@@ -270,6 +270,9 @@ class Engine:
                         hl = 20 if t + 20 <= end else end - t
                     plen = end - t - hl
                     f = get((6, src, sport, dst, dport))
+                    if f is not None and ts - f.last > f.timeout:
+                        self._finish(f)  # idle too long: the same tuple starts a new flow
+                        f = None
                     if f is None:
                         f = self._new(
                             6,
@@ -347,6 +350,9 @@ class Engine:
                             )
                     plen = end - t - 8
                     f = get((17, src, sport, dst, dport))
+                    if f is not None and ts - f.last > f.timeout:
+                        self._finish(f)  # idle too long: the same tuple starts a new flow
+                        f = None
                     if f is None:
                         reply = looks_like_reply(sport, dport)
                         f = self._new(17, src, sport, dst, dport, not reply, ts, number, UDP_IDLE)
@@ -378,6 +384,9 @@ class Engine:
                     pending = None
                 else:
                     f = get((proto, src, 0, dst, 0))
+                    if f is not None and ts - f.last > f.timeout:
+                        self._finish(f)  # idle too long: the same tuple starts a new flow
+                        f = None
                     if f is None:
                         f = self._new(proto, src, 0, dst, 0, True, ts, number, OTHER_IDLE)
                     f.last = ts
@@ -455,6 +464,9 @@ class Engine:
         counterpart = (headers.ICMP6_COUNTERPART if v6 else headers.ICMP4_COUNTERPART).get(itype)
         sport, dport = (itype, counterpart) if counterpart is not None else (itype, code)
         f = self.table.get((proto, src, sport, dst, dport))
+        if f is not None and ts - f.last > f.timeout:
+            self._finish(f)
+            f = None
         if f is None:
             reply = itype in (headers.ICMP6_REPLIES if v6 else headers.ICMP4_REPLIES)
             f = self._new(proto, src, sport, dst, dport, not reply, ts, number, ICMP_IDLE)

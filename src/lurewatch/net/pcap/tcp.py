@@ -96,7 +96,7 @@ def tcp_packet(
     if plen:
         _data_after_close(f, fwd, seq, ts, number, side)
     if flags & RST:
-        if first:
+        if first and not flags & SYN:
             f.flag(
                 "tcp_rst_without_connection",
                 number,
@@ -154,7 +154,7 @@ def tcp_packet(
             if peer in (SYN_SENT, SYN_ACK_SENT):
                 peer = ESTABLISHED
     if flags & FIN:
-        if first:
+        if first and not flags & (SYN | RST):  # those are judged by their own findings
             f.flag(
                 "tcp_fin_without_connection",
                 number,
@@ -247,7 +247,7 @@ def seq_check(f: Flow, fwd: bool, seq: int, span: int, ts: float, number: int) -
 
 def is_new_connection(f: Flow, fwd: bool, flags: int, seq: int) -> bool:
     """A SYN that reuses the 5-tuple of a finished connection starts a new flow."""
-    if flags & (SYN | ACK) != SYN:
+    if flags & (SYN | ACK | RST | FIN) != SYN:
         return False
     done = (f.ostate == CLOSED and f.rstate == CLOSED) or RESET in (f.ostate, f.rstate)
     return done and seq != (f.oisn if fwd else f.risn)
