@@ -41,12 +41,23 @@ def ip_packet(src: str, dst: str, transport: Any, proto: int) -> bytes:
 
 
 def ether(ip: bytes, vlans: Iterable[int] = (), v6: bool = False) -> bytes:
-    tags = b"".join(struct.pack("!HH", 0x8100 if i == 0 else 0x88A8, vid) for i, vid in enumerate(vlans))
-    return b"\x00\x11\x22\x33\x44\x55\x66\x77\x88\x99\xaa\xbb" + tags + (b"\x86\xdd" if v6 else b"\x08\x00") + ip
+    tags = b"".join(
+        struct.pack("!HH", 0x8100 if i == 0 else 0x88A8, vid) for i, vid in enumerate(vlans)
+    )
+    return (
+        b"\x00\x11\x22\x33\x44\x55\x66\x77\x88\x99\xaa\xbb"
+        + tags
+        + (b"\x86\xdd" if v6 else b"\x08\x00")
+        + ip
+    )
 
 
-def tcp(sport: int, dport: int, flags: int, seq: int = 0, ack: int = 0, data: bytes = b"") -> dpkt.tcp.TCP:
-    return dpkt.tcp.TCP(sport=sport, dport=dport, flags=flags, seq=seq, ack=ack, data=data, win=65535)
+def tcp(
+    sport: int, dport: int, flags: int, seq: int = 0, ack: int = 0, data: bytes = b""
+) -> dpkt.tcp.TCP:
+    return dpkt.tcp.TCP(
+        sport=sport, dport=dport, flags=flags, seq=seq, ack=ack, data=data, win=65535
+    )
 
 
 def udp(sport: int, dport: int, data: bytes) -> dpkt.udp.UDP:
@@ -71,14 +82,30 @@ class Conversation:
     ts: float = T0
     frames: list[Frame] = field(default_factory=list)
 
-    def send(self, from_client: bool, flags: int, data: bytes = b"", seq: int | None = None) -> None:
+    def send(
+        self, from_client: bool, flags: int, data: bytes = b"", seq: int | None = None
+    ) -> None:
         self.ts += 0.01
         if from_client:
-            seg = tcp(self.cport, self.sport, flags, self.cseq if seq is None else seq, self.sseq if flags & ACK else 0, data)
+            seg = tcp(
+                self.cport,
+                self.sport,
+                flags,
+                self.cseq if seq is None else seq,
+                self.sseq if flags & ACK else 0,
+                data,
+            )
             self.cseq += len(data) + (1 if flags & (SYN | FIN) else 0)
             src, dst = self.client, self.server
         else:
-            seg = tcp(self.sport, self.cport, flags, self.sseq if seq is None else seq, self.cseq if flags & ACK else 0, data)
+            seg = tcp(
+                self.sport,
+                self.cport,
+                flags,
+                self.sseq if seq is None else seq,
+                self.cseq if flags & ACK else 0,
+                data,
+            )
             self.sseq += len(data) + (1 if flags & (SYN | FIN) else 0)
             src, dst = self.server, self.client
         self.frames.append((self.ts, ether(ip_packet(src, dst, seg, 6), v6=":" in src)))
@@ -99,7 +126,15 @@ class Conversation:
 # -- files -----------------------------------------------------------------------------------
 
 
-def write_pcap(path: Path, frames: Iterable[Frame], link: int = 1, big_endian: bool = False, nano: bool = False, snaplen: int = 65535, cut: int | None = None) -> Path:
+def write_pcap(
+    path: Path,
+    frames: Iterable[Frame],
+    link: int = 1,
+    big_endian: bool = False,
+    nano: bool = False,
+    snaplen: int = 65535,
+    cut: int | None = None,
+) -> Path:
     """A classic pcap; `cut` keeps only that many bytes of each frame (caplen < wire length)."""
     order = ">" if big_endian else "<"
     magic = 0xA1B23C4D if nano else 0xA1B2C3D4
@@ -119,7 +154,13 @@ def _block(order: str, btype: int, body: bytes) -> bytes:
     return struct.pack(order + "II", btype, length) + body + struct.pack(order + "I", length)
 
 
-def write_pcapng(path: Path, packets: Iterable[tuple[int, float, bytes]], links: list[int], big_endian: bool = False, tsresol: list[int] | None = None) -> Path:
+def write_pcapng(
+    path: Path,
+    packets: Iterable[tuple[int, float, bytes]],
+    links: list[int],
+    big_endian: bool = False,
+    tsresol: list[int] | None = None,
+) -> Path:
     """A pcapng with one interface per link type; packets are (interface, time, frame)."""
     order = ">" if big_endian else "<"
     shb = struct.pack(order + "IHHq", 0x1A2B3C4D, 1, 0, -1)
@@ -130,7 +171,12 @@ def write_pcapng(path: Path, packets: Iterable[tuple[int, float, bytes]], links:
         out.append(_block(order, 1, struct.pack(order + "HHI", link, 0, 65535) + opt))
     for iface, ts, frame in packets:
         units = round(ts * 10 ** resolutions[iface])
-        body = struct.pack(order + "IIIII", iface, units >> 32, units & 0xFFFFFFFF, len(frame), len(frame)) + frame
+        body = (
+            struct.pack(
+                order + "IIIII", iface, units >> 32, units & 0xFFFFFFFF, len(frame), len(frame)
+            )
+            + frame
+        )
         out.append(_block(order, 6, body))
     path.write_bytes(b"".join(out))
     return path

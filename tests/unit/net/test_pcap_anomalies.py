@@ -5,6 +5,7 @@ from __future__ import annotations
 import struct
 from pathlib import Path
 
+import dpkt
 import pytest
 from pcapkit import (
     ACK,
@@ -26,8 +27,6 @@ from pcapkit import (
     tcp,
     udp,
 )
-
-import dpkt
 
 
 def only(r: Result, name: str) -> dict:
@@ -60,7 +59,9 @@ def test_synack_without_syn(tmp_path: Path) -> None:
     r = capture(tmp_path, c.frames)
     only(r, "tcp_synack_without_syn")
     f = r.only_flow()
-    assert (f["source.ip"], f["destination.port"]) == (CLIENT, 80), "the SYN-ACK's receiver originates"
+    assert (f["source.ip"], f["destination.port"]) == (CLIENT, 80), (
+        "the SYN-ACK's receiver originates"
+    )
 
 
 def test_rst_and_fin_for_connections_never_open(tmp_path: Path) -> None:
@@ -107,7 +108,12 @@ def test_syn_with_data(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("flags", "words"),
-    [(SYN | FIN, "SYN and FIN"), (0, "NULL"), (FIN | PSH | URG, "XMAS"), (SYN | RST, "SYN and RST")],
+    [
+        (SYN | FIN, "SYN and FIN"),
+        (0, "NULL"),
+        (FIN | PSH | URG, "XMAS"),
+        (SYN | RST, "SYN and RST"),
+    ],
 )
 def test_invalid_flag_combinations(tmp_path: Path, flags: int, words: str) -> None:
     c = Conversation()
@@ -164,13 +170,34 @@ def test_icmp_echo_reply_and_unreachable_without_request(tmp_path: Path) -> None
 def test_unreachable_for_a_packet_seen_is_normal(tmp_path: Path) -> None:
     sent = ip_packet(CLIENT, SERVER, udp(40000, 9999, b"q"), 17)
     unreach = dpkt.icmp.ICMP(type=3, code=3, data=dpkt.icmp.ICMP.Unreach(data=sent))
-    r = capture(tmp_path, [(T0, ether(sent)), (T0 + 0.01, ether(ip_packet(SERVER, CLIENT, unreach, 1)))])
+    r = capture(
+        tmp_path, [(T0, ether(sent)), (T0 + 0.01, ether(ip_packet(SERVER, CLIENT, unreach, 1)))]
+    )
     assert not r.anomalies
 
 
-def raw_ipv4(total: int, payload: bytes, proto: int = 17, frag: int = 0x4000, ident: int = 1, options: bytes = b"") -> bytes:
+def raw_ipv4(
+    total: int,
+    payload: bytes,
+    proto: int = 17,
+    frag: int = 0x4000,
+    ident: int = 1,
+    options: bytes = b"",
+) -> bytes:
     ihl = 5 + len(options) // 4
-    head = struct.pack("!BBHHHBBH4s4s", 0x40 | ihl, 0, total, ident, frag, 64, proto, 0, bytes([10, 0, 0, 5]), bytes([192, 0, 2, 80]))
+    head = struct.pack(
+        "!BBHHHBBH4s4s",
+        0x40 | ihl,
+        0,
+        total,
+        ident,
+        frag,
+        64,
+        proto,
+        0,
+        bytes([10, 0, 0, 5]),
+        bytes([192, 0, 2, 80]),
+    )
     return ether(head + options + payload)
 
 
@@ -198,8 +225,12 @@ def test_overlapping_and_tiny_fragments(tmp_path: Path) -> None:
     overlap = raw_ipv4(20 + 24, data[16:40], frag=0x2000 | 2, ident=7)  # starts at byte 16 < 24
     last = raw_ipv4(20 + 8, data[40:48], frag=5, ident=7)
     tiny_tcp = raw_ipv4(20 + 8, bytes(tcp(40001, 80, SYN))[:8], proto=6, frag=0x2000, ident=8)
-    r = capture(tmp_path, [(T0, first), (T0 + 0.1, overlap), (T0 + 0.2, last), (T0 + 0.3, tiny_tcp)])
-    details = [a["anomaly.detail"] for a in r.anomalies if a["anomaly.name"] == "ip_fragment_anomaly"]
+    r = capture(
+        tmp_path, [(T0, first), (T0 + 0.1, overlap), (T0 + 0.2, last), (T0 + 0.3, tiny_tcp)]
+    )
+    details = [
+        a["anomaly.detail"] for a in r.anomalies if a["anomaly.name"] == "ip_fragment_anomaly"
+    ]
     assert any("overlap" in d for d in details), r.anomalies
     assert any("less than the 20-byte transport header" in d for d in details)
 

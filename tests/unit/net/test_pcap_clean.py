@@ -26,7 +26,9 @@ from pcapkit import (
 
 from lurewatch.schema import FLOW, NET_ANOMALY
 
-REQUEST = b"GET /index.html HTTP/1.1\r\nHost: www.example.com\r\nUser-Agent: t\r\nAccept: */*\r\n\r\n"
+REQUEST = (
+    b"GET /index.html HTTP/1.1\r\nHost: www.example.com\r\nUser-Agent: t\r\nAccept: */*\r\n\r\n"
+)
 RESPONSE = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 5\r\n\r\nhello"
 
 
@@ -44,7 +46,12 @@ def test_http_connection_is_one_clean_sf_flow(tmp_path: Path) -> None:
     assert not r.anomalies and not r.rejects
     f = r.only_flow()
     assert set(f) == {c.name for c in FLOW}
-    assert (f["source.ip"], f["source.port"], f["destination.ip"], f["destination.port"]) == (CLIENT, 40000, SERVER, 80)
+    assert (f["source.ip"], f["source.port"], f["destination.ip"], f["destination.port"]) == (
+        CLIENT,
+        40000,
+        SERVER,
+        80,
+    )
     assert f["flow.state"] == "SF"
     assert f["flow.history"] == "ShADadFf"
     assert (f["source.packets"], f["destination.packets"]) == (6, 4)
@@ -78,7 +85,10 @@ def test_tls_on_443_and_ssh_on_22_are_clean(tmp_path: Path) -> None:
 def test_dns_query_and_answer_is_one_clean_flow(tmp_path: Path) -> None:
     q = udp(53001, 53, dns_message(0x1234, "www.example.com"))
     a = udp(53, 53001, dns_message(0x1234, "www.example.com", b"\xc0\x00\x02\x01"))
-    frames = [(T0, ether(ip_packet(CLIENT, SERVER, q, 17))), (T0 + 0.02, ether(ip_packet(SERVER, CLIENT, a, 17)))]
+    frames = [
+        (T0, ether(ip_packet(CLIENT, SERVER, q, 17))),
+        (T0 + 0.02, ether(ip_packet(SERVER, CLIENT, a, 17))),
+    ]
     r = capture(tmp_path, frames)
     assert not r.anomalies, r.anomalies
     f = r.only_flow()
