@@ -27,7 +27,7 @@ def count_packets(path: Path) -> int:
     from lurewatch.net.pcap.capture import CaptureReader
 
     reader = CaptureReader(path)
-    return sum(len(batch) for batch in reader.batches())
+    return sum(len(records) for _, records in reader.batches())
 
 
 def analyse(path: str) -> None:

@@ -125,9 +125,11 @@ def tcp_connection(
             ss += len(part)
             if n % 2 or n == len(stream) - 1:
                 yield c, s, 6, tcp(cport, sport, cs, ss, ACK)
-    yield c, s, 6, tcp(cport, sport, cs, ss, FIN | ACK)
-    yield s, c, 6, tcp(sport, cport, ss, cs + 1, FIN | ACK)
-    yield c, s, 6, tcp(cport, sport, cs + 1, ss + 1, ACK)
+    yield [  # the close is one burst: the peers answer each other's FIN at once
+        (c, s, 6, tcp(cport, sport, cs, ss, FIN | ACK)),
+        (s, c, 6, tcp(sport, cport, ss, cs + 1, FIN | ACK)),
+        (c, s, 6, tcp(cport, sport, cs + 1, ss + 1, ACK)),
+    ]
 
 
 def udp_exchange(rng: random.Random, c: bytes, s: bytes, cport: int) -> Iterator[Frame]:
@@ -162,7 +164,7 @@ def frames(rng: random.Random, count: int) -> Iterator[Frame]:
     clients = [0x0A000000 + i for i in range(1, 4000)]
     servers = [0xC6336400 + i for i in range(1, 600)]
 
-    def start() -> Iterator[Frame]:
+    def start() -> Iterator[Frame | list[Frame]]:
         c, s = ip4(rng.choice(clients)), ip4(rng.choice(servers))
         cport = rng.randrange(20000, 65000)
         r = rng.random()
@@ -180,8 +182,12 @@ def frames(rng: random.Random, count: int) -> Iterator[Frame]:
         if frame is None:
             active[i] = start()
             continue
-        made += 1
-        yield frame
+        if isinstance(frame, list):  # a burst: packets sent back to back
+            made += len(frame)
+            yield from frame
+        else:
+            made += 1
+            yield frame
 
 
 def write(path: Path, count: int, seed: int) -> None:
