@@ -1,0 +1,114 @@
+"""Packets per second of lurewatch's packet analysis, next to tshark on the same file.
+
+    python bench/network/pcap_bench.py [FILE.pcap] [--packets 1200000] [--no-tshark]
+
+Without FILE a capture is generated (bench/network/pcap_generate.py) in a temporary folder.
+lurewatch runs in a child process so its peak RSS is its own; tshark runs
+`tshark -r FILE -q -z conv,tcp` when it is installed. Both are timed in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def count_packets(path: Path) -> int:
+    from lurewatch.net.pcap.capture import CaptureReader
+
+    reader = CaptureReader(path)
+    return sum(len(records) for _, records in reader.batches())
+
+
+def analyse(path: str) -> None:
+    """Child process: read the capture, print rows/s figures and peak RSS as JSON."""
+    from lurewatch.net.pcap import read_pcap
+
+    start = time.perf_counter()
+    tables: Counter[str] = Counter()
+    anomalies: Counter[str] = Counter()
+    for item in read_pcap(Path(path), Counter()):
+        if isinstance(item, tuple):
+            tables[item[0]] += 1
+            if item[0] == "net_anomaly":
+                anomalies[item[1]["anomaly.name"]] += 1
+    seconds = time.perf_counter() - start
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(
+        json.dumps(
+            {"seconds": seconds, "rows": tables, "anomalies": anomalies, "peak_mb": peak_kb / 1024}
+        )
+    )
+
+
+def run_lurewatch(path: Path) -> dict[str, object]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", str(path)], capture_output=True, text=True, check=True
+    )
+    result: dict[str, object] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def run_tshark(path: Path) -> tuple[float, float] | None:
+    tshark = shutil.which("tshark")
+    if tshark is None:
+        return None
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    subprocess.run(
+        [tshark, "-r", str(path), "-q", "-z", "conv,tcp"], capture_output=True, check=True
+    )
+    seconds = time.perf_counter() - start
+    peak = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before) / 1024
+    return seconds, peak
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("file", nargs="?", type=Path)
+    parser.add_argument("--packets", type=int, default=1_200_000)
+    parser.add_argument("--no-tshark", action="store_true")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        analyse(args.child)
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        path = args.file
+        if path is None:
+            sys.path.insert(0, str(HERE))
+            from pcap_generate import write
+
+            path = Path(tmp) / "bench.pcap"
+            write(path, args.packets, 7)
+        packets = count_packets(path)
+        print(f"capture: {path} ({path.stat().st_size / 1e6:.0f} MB, {packets:,} packets)")
+        mine = run_lurewatch(path)
+        seconds = float(mine["seconds"])  # type: ignore[arg-type]
+        print(
+            f"lurewatch: {seconds:.1f} s, {packets / seconds:,.0f} packets/s, "
+            f"peak RSS {float(mine['peak_mb']):.0f} MB, rows {dict(mine['rows'])}"  # type: ignore[arg-type, call-overload]
+        )
+        print(f"  anomalies: {dict(mine['anomalies'])}")  # type: ignore[call-overload]
+        shark = None if args.no_tshark else run_tshark(path)
+        if shark is None:
+            print("tshark: not run")
+        else:
+            print(
+                f"tshark -r FILE -q -z conv,tcp: {shark[0]:.1f} s, {packets / shark[0]:,.0f} "
+                f"packets/s, peak RSS {shark[1]:.0f} MB"
+            )
+
+
+if __name__ == "__main__":
+    main()

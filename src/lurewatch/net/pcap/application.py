@@ -1,0 +1,231 @@
+"""N1 from packets: which protocol each direction speaks, and whether its port agrees.
+
+Only the first payload packets of each direction are looked at (INSPECT_PACKETS), except that
+every DNS message over UDP is checked. The first message of each direction is gathered over
+up to a few segments before its structure is checked, so a request split across segments is
+not mistaken for a broken one.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from lurewatch.net.pcap.flow import Flow
+from lurewatch.net.ports import UPGRADES, registered_protocol
+
+INSPECT_PACKETS = 4  # payload packets per direction looked at (identity, changes, structure)
+MESSAGE_BYTES = 4096  # first message gathered up to this size for structure checks
+MESSAGE_PACKETS = 4
+UNIDENTIFIED_MIN_BYTES = 16  # client bytes before "nothing recognised" means something
+HTTP_METHODS = (
+    b"GET ",
+    b"POST ",
+    b"HEAD ",
+    b"PUT ",
+    b"DELETE ",
+    b"OPTIONS ",
+    b"CONNECT ",
+    b"PATCH ",
+    b"TRACE ",
+)
+
+
+class PayloadInspector(Protocol):
+    """The payload analysis lurewatch.net.payload provides."""
+
+    def identify(self, payload: bytes, transport: str, from_client: bool) -> str | None: ...
+
+    def structure_problems(
+        self, protocol: str, payload: bytes, transport: str, from_client: bool
+    ) -> list[tuple[str, str]]: ...
+
+    def server_name(self, protocol: str, payload: bytes) -> str | None: ...
+
+
+class Direction:
+    __slots__ = (
+        "protocol",
+        "packets",
+        "bytes",
+        "message",
+        "message_packets",
+        "message_open",
+        "number",
+        "ts",
+    )
+
+    def __init__(self) -> None:
+        self.protocol: str | None = None
+        self.packets = 0
+        self.bytes = 0
+        self.message = b""  # the first message, gathered for its structure check
+        self.message_packets = 0
+        self.message_open = True
+        self.number = 0  # packet number where the first message started
+        self.ts = 0.0
+
+
+class AppState:
+    __slots__ = ("client", "server", "protocol", "domain", "connect")
+
+    def __init__(self) -> None:
+        self.client = Direction()
+        self.server = Direction()
+        self.protocol: str | None = None  # the flow's protocol: the first one recognised
+        self.domain: str | None = None
+        self.connect = False  # an HTTP CONNECT was seen: a tunnel may follow
+
+
+def _name(protocol: str) -> str:
+    return protocol.upper()
+
+
+class Application:
+    """Runs payload identification and structure checks for flows, recording N1 findings."""
+
+    def __init__(self, inspector: PayloadInspector) -> None:
+        self.inspector = inspector
+
+    def observe(
+        self, f: Flow, from_client: bool, payload: bytes, ts: float, number: int, transport: str
+    ) -> None:
+        app = f.app
+        if app is None:
+            app = f.app = AppState()
+        me, other = (app.client, app.server) if from_client else (app.server, app.client)
+        insp = self.inspector
+        if other.message_open and other.message_packets:
+            self._close_message(f, app, other, not from_client, transport)
+        me.packets += 1
+        me.bytes += len(payload)
+        found = insp.identify(payload, transport, from_client)
+        if me.protocol is None:
+            if found:
+                me.protocol = found
+                self._first_protocol(f, app, found, ts, number, transport, from_client)
+        elif found and found != me.protocol:
+            if found in UPGRADES.get(me.protocol, frozenset()) and (
+                me.protocol != "http" or app.connect
+            ):
+                me.protocol = found  # STARTTLS, AUTH TLS, a CONNECT tunnel: allowed
+            else:
+                f.flag(
+                    "protocol_change",
+                    number,
+                    ts,
+                    f"{_name(found)} after {_name(me.protocol)} from the "
+                    f"{'client' if from_client else 'server'} in one {transport} flow",
+                    found,
+                )
+                me.protocol = found
+        if from_client and me.protocol == "http" and payload.startswith(b"CONNECT "):
+            app.connect = True
+        if transport == "udp" and me.protocol == "dns":
+            self._structure(f, "dns", payload, transport, from_client, number, ts)
+        elif me.message_open:
+            if not me.message_packets:
+                me.number, me.ts = number, ts
+            me.message += payload[: MESSAGE_BYTES - len(me.message)]
+            me.message_packets += 1
+            if (
+                transport != "tcp"
+                or len(me.message) >= MESSAGE_BYTES
+                or me.message_packets >= MESSAGE_PACKETS
+            ):
+                self._close_message(f, app, me, from_client, transport)
+        elif from_client and me.protocol == "http" and payload.startswith(HTTP_METHODS):
+            self._structure(f, "http", payload, transport, True, number, ts)
+        elif me.protocol == "ftp" or (me.protocol == "smtp" and not from_client):
+            # Control lines only, never content: each packet is whole commands or replies.
+            self._structure(f, me.protocol, payload, transport, from_client, number, ts)
+        if me.packets >= INSPECT_PACKETS and not (transport == "udp" and me.protocol == "dns"):
+            if me.message_open:
+                self._close_message(f, app, me, from_client, transport)
+            f.app_open &= ~(1 if from_client else 2)  # this direction has been looked at enough
+
+    def _first_protocol(
+        self,
+        f: Flow,
+        app: AppState,
+        found: str,
+        ts: float,
+        number: int,
+        transport: str,
+        from_client: bool,
+    ) -> None:
+        """A direction's protocol is known: compare it with the port and the other direction."""
+        other = app.server if from_client else app.client
+        if app.protocol is None:
+            app.protocol = found
+            registered = registered_protocol(transport, f.rport)
+            if registered and registered != found:
+                f.flag(
+                    "protocol_port_mismatch",
+                    number,
+                    ts,
+                    f"{_name(found)} on {transport}/{f.rport}, registered to {_name(registered)}",
+                    found,
+                )
+        elif (
+            other.protocol
+            and other.protocol != found
+            and found not in UPGRADES.get(other.protocol, frozenset())
+        ):
+            client, server = (found, other.protocol) if from_client else (other.protocol, found)
+            f.flag(
+                "protocol_change",
+                number,
+                ts,
+                f"{_name(client)} from the client but {_name(server)} from the server",
+                found,
+            )
+
+    def _close_message(
+        self, f: Flow, app: AppState, d: Direction, from_client: bool, transport: str
+    ) -> None:
+        d.message_open = False
+        if d.protocol and d.message:
+            self._structure(f, d.protocol, d.message, transport, from_client, d.number, d.ts)
+            if from_client and app.domain is None:
+                app.domain = self.inspector.server_name(d.protocol, d.message)
+        d.message = b""
+
+    def _structure(
+        self,
+        f: Flow,
+        protocol: str,
+        payload: bytes,
+        transport: str,
+        from_client: bool,
+        number: int,
+        ts: float,
+    ) -> None:
+        for name, detail in self.inspector.structure_problems(
+            protocol, payload, transport, from_client
+        ):
+            f.flag(name, number, ts, detail, protocol)
+
+    def finish(self, f: Flow) -> None:
+        """At the flow's end: check what is still gathered; judge a port that carried nothing known."""
+        app = f.app
+        if app is None:
+            return
+        transport = f.transport
+        for d, from_client in ((app.client, True), (app.server, False)):
+            if d.message_open and d.message_packets:
+                self._close_message(f, app, d, from_client, transport)
+        registered = registered_protocol(transport, f.rport)
+        handshake_seen = transport != "tcp" or f.seen & 1  # the originator's SYN
+        if (
+            registered
+            and app.protocol is None
+            and handshake_seen
+            and app.client.bytes >= UNIDENTIFIED_MIN_BYTES
+        ):
+            f.flag(
+                "port_protocol_unidentified",
+                app.client.number or f.number,
+                app.client.ts or f.first,
+                f"{transport}/{f.rport} is registered to {_name(registered)}, but the "
+                f"{app.client.bytes} bytes the client sent are no protocol lurewatch recognises",
+            )

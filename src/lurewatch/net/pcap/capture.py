@@ -1,0 +1,243 @@
+"""Streaming reader of pcap and pcapng files: packets in batches, problems as rejects.
+
+The file is read in large chunks and never held whole, so a capture of any size reads in flat
+memory. Packets come out in batches, one per chunk: the chunk's bytes and a list of
+`(number, timestamp, link type, frame offset, captured length, wire length)`. Frames are not
+copied out of the chunk, and one generator step per chunk instead of one per packet keeps the
+hot path fast.
+
+What cannot be read is collected in `problems` (one `Reject` per cause, one line each) and the
+caller reports them after the packets: a wrong magic number stops before any packet, a file cut
+short stops after the last complete packet, and packets of an unknown link type are counted per
+interface.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from lurewatch.net.pcap.linktypes import SUPPORTED_LINK_TYPES
+from lurewatch.readers.records import Reject
+
+CHUNK = 4 << 20  # bytes read at a time
+MAX_RECORD = 1 << 24  # a packet or block larger than this means the file is damaged
+
+PCAP_MAGICS = {
+    b"\xd4\xc3\xb2\xa1": ("<", 1e-6),
+    b"\xa1\xb2\xc3\xd4": (">", 1e-6),
+    b"\x4d\x3c\xb2\xa1": ("<", 1e-9),
+    b"\xa1\xb2\x3c\x4d": (">", 1e-9),
+}
+PCAPNG_MAGIC = b"\x0a\x0d\x0d\x0a"
+
+SHB, IDB, SPB, EPB, OLD_PB = 0x0A0D0D0A, 1, 3, 6, 2
+
+# packet number (from 1), timestamp (s), link type, frame offset in the chunk, captured
+# length, wire length
+Packet = tuple[int, float, int, int, int, int]
+Batch = tuple[bytes, list[Packet]]
+
+
+def looks_like_pcap(head: bytes) -> bool:
+    """Whether the first bytes of a file are a pcap or pcapng magic number."""
+    return head[:4] in PCAP_MAGICS or (head[:4] == PCAPNG_MAGIC and len(head) >= 12)
+
+
+class CaptureReader:
+    """Reads one capture file; iterate `batches()`, then look at `problems`."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.problems: list[Reject] = []
+        self.packets = 0  # packets handed out
+        self.unknown_links: Counter[tuple[int, int]] = Counter()  # (interface, link type)
+
+    def _reject(self, offset: int | None, reason: str) -> None:
+        self.problems.append(Reject("pcap", str(self.path), offset, reason))
+
+    def batches(self) -> Iterator[Batch]:
+        try:
+            fh = self.path.open("rb")
+        except OSError as exc:
+            self._reject(None, f"cannot open: {exc.strerror or exc}")
+            return
+        with fh:
+            head = fh.read(4)
+            if head in PCAP_MAGICS:
+                yield from self._pcap(fh, head)
+            elif head == PCAPNG_MAGIC:
+                yield from self._pcapng(fh, head)
+            else:
+                self._reject(0, f"not a pcap/pcapng file: magic {head.hex() or '(empty)'}")
+        for (iface, link), count in sorted(self.unknown_links.items()):
+            what = (
+                "was never described by an interface block"
+                if link < 0
+                else f"has link type {link}, which is not supported"
+            )
+            self._reject(None, f"interface {iface} {what}: {count} packet(s) skipped")
+
+    # -- classic pcap ------------------------------------------------------------------------
+
+    def _pcap(self, fh: BinaryIO, magic: bytes) -> Iterator[Batch]:
+        order, scale = PCAP_MAGICS[magic]
+        rest = fh.read(20)
+        if len(rest) < 20:
+            self._reject(0, "pcap file header cut short: fewer than 24 bytes")
+            return
+        link = struct.unpack(order + "I", rest[16:20])[0] & 0xFFFF
+        supported = link in SUPPORTED_LINK_TYPES
+        unpack_from = struct.Struct(order + "IIII").unpack_from
+        buf, pos, base = b"", 0, 24  # base: file offset of buf[0]
+        number = 0
+        while True:
+            chunk = fh.read(CHUNK)
+            if not chunk:
+                break
+            base += pos
+            buf = buf[pos:] + chunk
+            pos, end = 0, len(buf)
+            batch: list[Packet] = []
+            append = batch.append
+            while pos + 16 <= end:
+                sec, frac, caplen, wirelen = unpack_from(buf, pos)
+                if caplen > MAX_RECORD:
+                    self._reject(
+                        base + pos,
+                        f"packet {number + 1} at byte {base + pos} claims {caplen} bytes: "
+                        f"the file is damaged; reading stopped after {number} packet(s)",
+                    )
+                    self.packets += len(batch)
+                    yield buf, batch
+                    return
+                stop = pos + 16 + caplen
+                if stop > end:
+                    break
+                number += 1
+                if supported:
+                    append((number, sec + frac * scale, link, pos + 16, caplen, wirelen))
+                else:
+                    self.unknown_links[(0, link)] += 1
+                pos = stop
+            self.packets += len(batch)
+            if batch:
+                yield buf, batch
+        if pos < len(buf):
+            self._reject(
+                base + pos,
+                f"file cut short: packet {number + 1} at byte {base + pos} is incomplete "
+                f"({len(buf) - pos} bytes left); {number} complete packet(s) read",
+            )
+
+    # -- pcapng ------------------------------------------------------------------------------
+
+    def _pcapng(self, fh: BinaryIO, magic: bytes) -> Iterator[Batch]:
+        buf = magic + fh.read(CHUNK)
+        base, pos = 0, 0
+        order = "<"
+        interfaces: list[tuple[int, float, float]] = []  # (link type, scale, offset seconds)
+        number = 0
+        u32 = struct.Struct("<I")
+        epb = struct.Struct("<IIIII")
+        while True:
+            batch: list[Packet] = []
+            append = batch.append
+            end = len(buf)
+            while pos + 12 <= end:
+                if buf[pos : pos + 4] == PCAPNG_MAGIC:  # section header: byte order may change
+                    bom = buf[pos + 8 : pos + 12]
+                    if bom == b"\x4d\x3c\x2b\x1a":
+                        order = "<"
+                    elif bom == b"\x1a\x2b\x3c\x4d":
+                        order = ">"
+                    else:
+                        self._reject(
+                            base + pos,
+                            f"pcapng section at byte {base + pos} has a bad byte-order magic {bom.hex()}; reading stopped",
+                        )
+                        if batch:
+                            yield buf, batch
+                        return
+                    u32 = struct.Struct(order + "I")
+                    epb = struct.Struct(order + "IIIII")
+                    interfaces = []
+                btype = u32.unpack_from(buf, pos)[0]
+                blen = u32.unpack_from(buf, pos + 4)[0]
+                if blen < 12 or blen % 4 or blen > MAX_RECORD:
+                    self._reject(
+                        base + pos,
+                        f"pcapng block at byte {base + pos} has length {blen}: the file is damaged; reading stopped after {number} packet(s)",
+                    )
+                    if batch:
+                        yield buf, batch
+                    self.packets += len(batch)
+                    return
+                if pos + blen > end:
+                    break
+                if btype in (EPB, OLD_PB):
+                    if btype == EPB:
+                        iface, hi, lo, caplen, wirelen = epb.unpack_from(buf, pos + 8)
+                    else:
+                        head = struct.unpack_from(order + "HHIIII", buf, pos + 8)
+                        iface, _, hi, lo, caplen, wirelen = head
+                    number += 1
+                    caplen = min(caplen, blen - 32)
+                    if iface < len(interfaces):
+                        link, scale, shift = interfaces[iface]
+                        if link in SUPPORTED_LINK_TYPES:
+                            ts = ((hi << 32) | lo) * scale + shift
+                            append((number, ts, link, pos + 28, caplen, wirelen))
+                        else:
+                            self.unknown_links[(iface, link)] += 1
+                    else:
+                        self.unknown_links[(iface, -1)] += 1
+                elif btype == SPB:
+                    number += 1
+                    wirelen = u32.unpack_from(buf, pos + 8)[0]
+                    caplen = min(wirelen, blen - 16)
+                    link = interfaces[0][0] if interfaces else -1
+                    if link in SUPPORTED_LINK_TYPES:
+                        append((number, 0.0, link, pos + 12, caplen, wirelen))
+                    else:
+                        self.unknown_links[(0, link)] += 1
+                elif btype == IDB:
+                    interfaces.append(_interface(buf[pos + 8 : pos + blen - 4], order))
+                pos += blen
+            self.packets += len(batch)
+            if batch:
+                yield buf, batch
+            chunk = fh.read(CHUNK)
+            if not chunk:
+                break
+            base += pos
+            buf = buf[pos:] + chunk
+            pos = 0
+        if pos < len(buf):
+            self._reject(
+                base + pos,
+                f"file cut short: block after packet {number} at byte {base + pos} is "
+                f"incomplete ({len(buf) - pos} bytes left); {number} complete packet(s) read",
+            )
+
+
+def _interface(body: bytes, order: str) -> tuple[int, float, float]:
+    """(link type, seconds per timestamp unit, offset seconds) of an interface description."""
+    link = struct.unpack_from(order + "H", body, 0)[0]
+    scale, shift = 1e-6, 0.0
+    pos = 8
+    while pos + 4 <= len(body):
+        code, length = struct.unpack_from(order + "HH", body, pos)
+        value = body[pos + 4 : pos + 4 + length]
+        if code == 0:
+            break
+        if code == 9 and length >= 1:  # if_tsresol: power of 10, or of 2 with the top bit
+            r = value[0]
+            scale = 2.0 ** -(r & 0x7F) if r & 0x80 else 10.0**-r
+        elif code == 14 and length == 8:  # if_tsoffset: seconds added to every timestamp
+            shift = float(struct.unpack(order + "q", value)[0])
+        pos += 4 + ((length + 3) & ~3)
+    return link, scale, shift

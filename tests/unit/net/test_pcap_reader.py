@@ -1,0 +1,189 @@
+"""Capture formats, link types and damaged files: every readable packet read, every problem said."""
+
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+
+import pytest
+from pcapkit import (
+    CLIENT,
+    CLIENT6,
+    PSH,
+    SERVER,
+    SERVER6,
+    T0,
+    Conversation,
+    analyse,
+    capture,
+    ip_packet,
+    udp,
+    write_pcap,
+    write_pcapng,
+)
+
+from lurewatch.net.pcap import looks_like_pcap
+
+
+def http_frames(
+    cport: int = 40000, client: str = CLIENT, server: str = SERVER
+) -> list[tuple[float, bytes]]:
+    c = Conversation(client=client, server=server, cport=cport, sport=9000).handshake()
+    c.send(True, PSH | 0x10, b"hello server")
+    c.send(False, PSH | 0x10, b"hello client")
+    return c.close().frames
+
+
+@pytest.mark.parametrize(
+    ("big_endian", "nano"), [(False, False), (True, False), (False, True), (True, True)]
+)
+def test_pcap_byte_orders_and_resolutions(tmp_path: Path, big_endian: bool, nano: bool) -> None:
+    frames = [(T0 + 0.123456789 + i, fr) for i, (_, fr) in enumerate(http_frames())]
+    r = capture(tmp_path, frames, big_endian=big_endian, nano=nano)
+    assert not r.rejects and not r.anomalies
+    f = r.only_flow()
+    assert f["flow.state"] == "SF" and f["source.packets"] == 5
+    assert f["@timestamp"].microsecond == 123457 if nano else 123456
+
+
+@pytest.mark.parametrize("big_endian", [False, True])
+def test_pcapng_interfaces_with_their_own_link_types_and_resolutions(
+    tmp_path: Path, big_endian: bool
+) -> None:
+    eth = http_frames(40000)
+    raw = [
+        (ts + 10, fr[14:]) for ts, fr in http_frames(40001)
+    ]  # the same IP packets, link type raw
+    packets = [(0, ts, fr) for ts, fr in eth] + [(1, ts, fr) for ts, fr in raw]
+    path = write_pcapng(
+        tmp_path / "t.pcapng", packets, links=[1, 101], big_endian=big_endian, tsresol=[6, 9]
+    )
+    r = analyse(path)
+    assert not r.rejects and not r.anomalies
+    assert sorted(f["source.port"] for f in r.flows) == [40000, 40001]
+    assert {f["flow.state"] for f in r.flows} == {"SF"}
+    later = next(f for f in r.flows if f["source.port"] == 40001)
+    assert later["@timestamp"].second == 30  # T0 + 10 s + 0.01, read at nanosecond resolution
+
+
+def _sll(ip: bytes, ethertype: int = 0x0800) -> bytes:
+    return struct.pack("!HHH8sH", 0, 1, 6, b"\x00" * 8, ethertype) + ip
+
+
+def _sll2(ip: bytes, ethertype: int = 0x0800) -> bytes:
+    return struct.pack("!HHIHBB8s", ethertype, 0, 2, 1, 0, 6, b"\x00" * 8) + ip
+
+
+@pytest.mark.parametrize(
+    ("link", "wrap"),
+    [
+        (113, _sll),
+        (276, _sll2),
+        (101, lambda ip: ip),
+        (228, lambda ip: ip),
+        (12, lambda ip: ip),
+        (0, lambda ip: struct.pack("<I", 2) + ip),
+        (1, lambda ip: b"\x00" * 12 + b"\x81\x00\x00\x05" + b"\x08\x00" + ip),  # 802.1Q
+        (1, lambda ip: b"\x00" * 12 + b"\x88\xa8\x00\x05\x81\x00\x00\x06\x08\x00" + ip),  # QinQ
+    ],
+)
+def test_link_types(tmp_path: Path, link: int, wrap) -> None:  # type: ignore[no-untyped-def]
+    frames = [(ts, wrap(fr[14:])) for ts, fr in http_frames()]
+    r = capture(tmp_path, frames, link=link)
+    assert not r.rejects
+    assert r.only_flow()["flow.state"] == "SF"
+    assert r.only_flow()["source.ip"] == CLIENT
+
+
+def test_raw_ipv6_link_type(tmp_path: Path) -> None:
+    frames = [(ts, fr[14:]) for ts, fr in http_frames(client=CLIENT6, server=SERVER6)]
+    r = capture(tmp_path, frames, link=229)
+    f = r.only_flow()
+    assert (f["source.ip"], f["destination.ip"], f["flow.state"]) == (CLIENT6, SERVER6, "SF")
+
+
+def test_ipv6_with_extension_headers_reaches_the_transport(tmp_path: Path) -> None:
+    dgram = bytes(udp(40000, 9999, b"payload"))
+    hop = bytes([17, 0]) + b"\x01\x04\x00\x00\x00\x00"  # hop-by-hop, then UDP
+    fixed = struct.pack(
+        "!IHBB16s16s",
+        6 << 28,
+        len(hop) + len(dgram),
+        0,
+        64,
+        bytes(15) + b"\x05",
+        bytes(15) + b"\x80",
+    )
+    r = capture(tmp_path, [(T0, fixed + hop + dgram)], link=229)
+    f = r.only_flow()
+    assert (f["network.transport"], f["destination.port"], f["source.bytes"]) == ("udp", 9999, 7)
+    assert not r.anomalies
+
+
+def test_wrong_magic_is_one_reject_and_nothing_else(tmp_path: Path) -> None:
+    path = tmp_path / "notes.pcap"
+    path.write_bytes(b"hello, this is text\n")
+    r = analyse(path)
+    assert not r.flows and not r.anomalies
+    assert len(r.rejects) == 1
+    assert r.rejects[0].reason.startswith("not a pcap/pcapng file: magic 68656c6c")
+    assert "\n" not in r.rejects[0].reason
+
+
+def test_truncated_file_reads_every_complete_packet_then_rejects(tmp_path: Path) -> None:
+    path = write_pcap(tmp_path / "t.pcap", http_frames())
+    data = path.read_bytes()
+    path.write_bytes(data[:-30])  # the last packet loses its end
+    r = analyse(path)
+    assert len(r.rejects) == 1
+    reason = r.rejects[0].reason
+    assert "file cut short: packet 8" in reason and "7 complete packet(s) read" in reason
+    assert r.rejects[0].offset is not None
+    assert r.only_flow()["source.packets"] + r.only_flow()["destination.packets"] == 7
+
+
+def test_truncated_pcapng_reads_what_is_there(tmp_path: Path) -> None:
+    packets = [(0, ts, fr) for ts, fr in http_frames()]
+    path = write_pcapng(tmp_path / "t.pcapng", packets, links=[1])
+    path.write_bytes(path.read_bytes()[:-10])
+    r = analyse(path)
+    assert len(r.rejects) == 1 and "7 complete packet(s) read" in r.rejects[0].reason
+    f = r.only_flow()
+    assert f["source.packets"] + f["destination.packets"] == 7
+
+
+def test_snap_length_cut_packets_are_analysed_and_counted(tmp_path: Path) -> None:
+    r = capture(tmp_path, http_frames(), cut=54)  # Ethernet + IPv4 + TCP headers only
+    assert not r.rejects
+    assert not [a for a in r.anomalies if a["anomaly.name"] == "ip_truncated"]
+    f = r.only_flow()
+    assert f["flow.state"] == "SF" and f["source.bytes"] == len(b"hello server")
+    assert r.unused["pcap packet cut by the snap length (analysed in part)"] == 2  # the data ones
+    cut_harder = capture(tmp_path, http_frames(), name="c.pcap", cut=20)
+    assert not cut_harder.flows and not cut_harder.rejects
+
+
+def test_unknown_link_type_is_rejected_with_a_count(tmp_path: Path) -> None:
+    r = capture(tmp_path, http_frames(), link=147)
+    assert not r.flows
+    assert len(r.rejects) == 1
+    assert "link type 147" in r.rejects[0].reason and "8 packet(s) skipped" in r.rejects[0].reason
+
+
+def test_non_ip_frames_are_counted_not_rejected(tmp_path: Path) -> None:
+    arp = b"\xff" * 6 + b"\x00" * 6 + b"\x08\x06" + b"\x00" * 28
+    r = capture(tmp_path, [(T0, arp)] + http_frames())
+    assert not r.rejects and len(r.flows) == 1
+    assert r.unused["pcap non-IP frame"] == 1
+
+
+def test_looks_like_pcap() -> None:
+    assert looks_like_pcap(b"\xd4\xc3\xb2\xa1" + bytes(20))
+    assert looks_like_pcap(b"\xa1\xb2\x3c\x4d" + bytes(20))
+    assert looks_like_pcap(b"\x0a\x0d\x0d\x0a" + bytes(8))
+    assert not looks_like_pcap(b"#separator \\x09\n")
+    assert not looks_like_pcap(b"")
+
+
+def test_ipv4_packet_builder_sanity() -> None:
+    assert len(ip_packet(CLIENT, SERVER, udp(1, 2, b"x"), 17)) == 29
