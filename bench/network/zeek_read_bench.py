@@ -54,6 +54,18 @@ TYPES = [
 COLUMNS = {"ts", "id.orig_h", "id.resp_h", "id.resp_p", "proto", "orig_bytes", "resp_bytes"}
 
 
+# (share, proto, port, service, conn_state, history): a mix of the kinds a campus sensor logs.
+_MIX = (
+    (70, "tcp", 443, "ssl", "SF", "ShADadFf"),
+    (10, "tcp", 80, "http", "SF", "ShADadFf"),
+    (12, "udp", 53, "dns", "SF", "Dd"),
+    (5, "tcp", 445, "-", "S0", "S"),
+    (2, "tcp", 3389, "-", "REJ", "Sr"),
+    (1, "tcp", 443, "ssl", "OTH", "DdA"),
+)
+_KINDS = [k for share, *k in _MIX for _ in range(share)]
+
+
 def write_conn_log(path: Path, rows: int) -> None:
     rng = random.Random(7)
     with path.open("w") as fh:
@@ -64,10 +76,11 @@ def write_conn_log(path: Path, rows: int) -> None:
         ts = 1655071198.0
         for i in range(rows):
             ts += rng.random() / 10
+            proto, port, service, state, history = _KINDS[i % len(_KINDS)]
             fh.write(
                 f"{ts:.6f}\tC{i:017x}\t10.0.{i % 256}.{i % 200}\t{rng.randint(1024, 65535)}"
-                f"\t93.184.{i % 100}.1\t443\ttcp\t{'ssl' if i % 3 else '-'}\t{rng.random():.6f}"
-                f"\t{i % 5000}\t{i % 9000}\tSF\tT\t0\tShADadFf\t(empty)\n"
+                f"\t93.184.{i % 100}.1\t{port}\t{proto}\t{service}\t{rng.random():.6f}"
+                f"\t{i % 5000}\t{i % 9000}\t{state}\tT\t0\t{history}\t(empty)\n"
             )
 
 

@@ -24,6 +24,7 @@ FORMAT_CHANNEL = {
     "zeek": "network",
     "squid": "network",
     "suricata-eve": "network",
+    "pcap": "network",
     "sysmon-evtx": "endpoint",
     "sysmon-xml": "endpoint",
     "sysmon-json": "endpoint",

@@ -98,14 +98,18 @@ _RULES: tuple[tuple[str, str, str], ...] = (
         "port_protocol_unidentified",
         f"f.tr = 'tcp' AND f.expected IS NOT NULL AND len(f.protos) = 0 "
         f"AND f.hist LIKE 'S%' AND f.hist LIKE '%h%' AND f.hist LIKE '%D%' AND f.hist LIKE '%d%' "
-        f"AND coalesce(f.obytes, 0) >= {UNIDENTIFIED_MIN_BYTES} AND coalesce(f.missed, 0) = 0",
+        f"AND coalesce(f.obytes, 0) >= {UNIDENTIFIED_MIN_BYTES} "
+        "AND coalesce(TRY_CAST(json_extract_string(f.extra, '$.missed_bytes') AS BIGINT), 0) = 0",
         "'a two-way conversation on ' || f.tr || '/' || f.dport || ' (registered to ' || upper(f.expected) || ') that no protocol analyzer recognised'",
     ),
 )
 
 
-def _prepared(sensors: tuple[str, ...]) -> str:
+def _prepared(sensors: tuple[str, ...], files: list[str] | None) -> str:
     listed = ", ".join(f"'{s}'" for s in sensors)
+    only = ""
+    if files is not None:
+        only = " AND \"log.file.path\" IN (" + ", ".join(_literal(f) for f in files) + ")"
     return f"""
         SELECT *, {_expected_sql()} AS expected FROM (
             SELECT "event.id" AS fid, "@timestamp" AS ts, "log.file.path" AS file,
@@ -113,40 +117,52 @@ def _prepared(sensors: tuple[str, ...]) -> str:
                    lower("network.transport") AS tr, "source.ip" AS sip, "source.port" AS sport,
                    "destination.ip" AS dip, "destination.port" AS dport,
                    coalesce("flow.state", '') AS state, coalesce("flow.history", '') AS hist,
-                   "source.bytes" AS obytes,
-                   TRY_CAST(json_extract_string("event.extra", '$.missed_bytes') AS BIGINT) AS missed,
+                   "source.bytes" AS obytes, "event.extra" AS extra,
                    list_filter(string_split(coalesce("network.protocol", ''), ','), lambda x: x <> '')
                        AS protos
-            FROM flow WHERE "observer.type" IN ({listed})
+            FROM flow WHERE "observer.type" IN ({listed}){only}
         ) f
     """
 
 
-def derive_flow_state_anomalies(store: Store, sensors: tuple[str, ...] = SENSORS) -> int:
-    """Add the anomalies the stored connection summaries imply. Returns the rows added."""
-    selects = []
-    for name, cond, detail in _RULES:
-        a = ANOMALIES[name]
-        cond = cond.replace("{upgrade}", _upgrade_sql())
-        protocol = "array_to_string(f.protos, ',')" if a.clause == "N1" else "NULL"
-        expected = "f.expected" if a.clause == "N1" else "NULL"
-        selects.append(
-            f"""SELECT 'derived:' || f.fid || ':{name}' AS "event.id", f.ts AS "@timestamp",
-                   f.file AS "log.file.path", f.off AS "log.offset", f.sensor AS "observer.type",
-                   f.uid AS "flow.id", f.tr AS "network.transport", f.sip AS "source.ip",
-                   f.sport AS "source.port", f.dip AS "destination.ip",
-                   f.dport AS "destination.port", '{name}' AS "anomaly.name",
-                   '{a.clause}' AS "anomaly.clause", 'conn:' || f.state || ':' || f.hist
-                   AS "anomaly.sensor_name", {detail} AS "anomaly.detail",
-                   nullif({protocol}, '') AS "network.protocol",
-                   {expected} AS "anomaly.expected_protocol"
-               FROM prepared f WHERE {cond}"""
-        )
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def derive_flow_state_anomalies(
+    store: Store, sensors: tuple[str, ...] = SENSORS, files: list[str] | None = None
+) -> int:
+    """Add the anomalies the stored connection summaries imply (of flows read from `files`,
+    or all). One pass over the flows tags each with the names its state implies. Returns the
+    rows added."""
+    tags = ", ".join(
+        f"CASE WHEN {cond.replace('{upgrade}', _upgrade_sql())} THEN '{name}' END"
+        for name, cond, _ in _RULES
+    )
+    details = " ".join(f"WHEN '{name}' THEN {detail}" for name, _, detail in _RULES)
+    n1 = ", ".join(f"'{n}'" for n, _, _ in _RULES if ANOMALIES[n].clause == "N1")
+    clauses = " ".join(f"WHEN '{n}' THEN '{ANOMALIES[n].clause}'" for n, _, _ in _RULES)
+    select = f"""
+        SELECT 'derived:' || f.fid || ':' || f.name AS "event.id", f.ts AS "@timestamp",
+               f.file AS "log.file.path", f.off AS "log.offset", f.sensor AS "observer.type",
+               f.uid AS "flow.id", f.tr AS "network.transport", f.sip AS "source.ip",
+               f.sport AS "source.port", f.dip AS "destination.ip",
+               f.dport AS "destination.port", f.name AS "anomaly.name",
+               CASE f.name {clauses} END AS "anomaly.clause",
+               'conn:' || f.state || ':' || f.hist AS "anomaly.sensor_name",
+               CASE f.name {details} END AS "anomaly.detail",
+               CASE WHEN f.name IN ({n1}) THEN nullif(array_to_string(f.protos, ','), '') END
+                   AS "network.protocol",
+               CASE WHEN f.name IN ({n1}) THEN f.expected END AS "anomaly.expected_protocol"
+        FROM (
+            SELECT f.*, unnest(list_filter([{tags}], lambda x: x IS NOT NULL)) AS name
+            FROM prepared f
+        ) f"""
     cols = ", ".join(q(c) for c in column_names("net_anomaly"))
     before = store.count("net_anomaly")
     store.execute(
-        f"INSERT INTO net_anomaly ({cols}) WITH prepared AS ({_prepared(sensors)}) "
-        f"SELECT {cols} FROM ({' UNION ALL '.join(selects)}) b "
+        f"INSERT INTO net_anomaly ({cols}) WITH prepared AS ({_prepared(sensors, files)}) "
+        f"SELECT {cols} FROM ({select}) b "
         'WHERE NOT EXISTS (SELECT 1 FROM net_anomaly t WHERE t."event.id" = b."event.id")'
     )
     return store.count("net_anomaly") - before

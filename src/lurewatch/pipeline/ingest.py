@@ -24,6 +24,7 @@ from lurewatch.enrich.dns import Resolver
 from lurewatch.ids import event_id
 from lurewatch.net.flow_names import name_flows
 from lurewatch.net.flow_state_anomalies import derive_flow_state_anomalies
+from lurewatch.net.pcap import read_pcap
 from lurewatch.pipeline.email_rows import EmailRows, process_message
 from lurewatch.privacy import check_scope
 from lurewatch.readers.cdr import rows_from_cdr
@@ -45,6 +46,7 @@ LOG_READERS: dict[str, LogReader] = {
     "zeek": lambda path, unused: rows_from_zeek(path, unused),
     "squid": lambda path, unused: rows_from_squid(path),
     "suricata-eve": read_eve,
+    "pcap": lambda path, unused: read_pcap(path, unused),
     "sysmon-evtx": read_sysmon_evtx,
     "sysmon-xml": read_sysmon_xml,
     "sysmon-json": read_sysmon_json,

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lurewatch.errors import InputError
+from lurewatch.net.pcap import looks_like_pcap
 from lurewatch.readers.cdr import looks_like_cdr
 from lurewatch.readers.chat import is_slack_export, looks_like_chat_jsonl, looks_like_teams
 from lurewatch.readers.mail_sources import (
@@ -42,6 +43,8 @@ def sniff_format(path: Path) -> str:
             head = fh.read(4096)
     except OSError:
         return "unreadable"
+    if looks_like_pcap(head):
+        return "pcap"
     if looks_like_mbox(head):
         return "mbox"
     if looks_like_zeek(head):

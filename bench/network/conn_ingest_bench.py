@@ -1,0 +1,56 @@
+"""How fast `lurewatch ingest` stores a large Zeek conn.log (TSV) as flows, in records per second.
+
+    python bench/network/conn_ingest_bench.py [--rows 2000000] [--keep DIR]
+
+Writes a conn.log of realistic shape (the generator of zeek_read_bench), then times the whole
+ingest into a fresh store: sniffing, the bulk load, server naming and the anomalies the
+connection states imply. Prints records/s and peak memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from zeek_read_bench import write_conn_log  # noqa: E402
+
+from lurewatch.config import Settings  # noqa: E402
+from lurewatch.enrich.dns import OfflineResolver  # noqa: E402
+from lurewatch.pipeline.ingest import ingest_paths  # noqa: E402
+from lurewatch.store import Store  # noqa: E402
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rows", type=int, default=2_000_000)
+    ap.add_argument("--keep", type=Path, help="write the log and store here and keep them")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = args.keep or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        log = folder / "conn.log"
+        if not log.exists():
+            write_conn_log(log, args.rows)
+        db = folder / "bench.duckdb"
+        db.unlink(missing_ok=True)
+        with Store(db) as store:
+            start = time.perf_counter()
+            summary = ingest_paths(store, [log], Settings(), OfflineResolver(), workers=1)
+            took = time.perf_counter() - start
+            flows = store.count("flow")
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    read = summary.read["flow"]
+    print(
+        f"zeek conn.log ingest: {read:,} records, {flows:,} flows stored in {took:.2f} s = "
+        f"{read / took:,.0f} records/s; peak RSS {peak_mb:,.0f} MB"
+    )
+
+
+if __name__ == "__main__":
+    main()
