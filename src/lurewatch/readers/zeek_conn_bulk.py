@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, cast
 
+import orjson
+
 from lurewatch.readers.records import Reject
 from lurewatch.readers.zeek import GZIP_MAGIC, STREAM_ERRORS, unescape
 from lurewatch.readers.zeek_names import normalize_service_sql
@@ -94,63 +96,96 @@ def read_header(path: Path) -> ConnHeader | None:
     )
 
 
-def single_header_block(path: Path) -> bool:
-    """True when `#fields` appears once: concatenated logs carry one header per part."""
-    seen = 0
-    tail = b""
+def count_data_lines(path: Path) -> int | None:
+    """The lines that hold records (neither comments nor blank), or None when `#fields` appears
+    more than once: concatenated logs carry one header per part, for the record reader.
+
+    Counting here, in the pass that looks for headers anyway, tells how many records the file
+    holds without asking the database to count them a second time."""
+    lines = comments = blanks = fields = 0
+    prev = b"\n"  # the byte before the chunk: a file starts as if after a newline
     try:
         with _open(path) as fh:
             while chunk := fh.read(_SCAN_CHUNK):
-                seen += (tail + chunk).count(b"\n#fields\t") - tail.count(b"\n#fields\t")
-                if seen > 1:
-                    return False
-                tail = chunk[-16:]
+                joined = prev + chunk
+                lines += chunk.count(b"\n")
+                comments += joined.count(b"\n#")
+                blanks += joined.count(b"\n\n")
+                fields += joined.count(b"\n#fields\t")
+                if fields > 1:
+                    return None
+                prev = chunk[-1:]
+                last = chunk
     except (*STREAM_ERRORS, OSError):
-        return False  # damaged: the record-by-record reader reports where
-    return seen == 1
+        return None  # damaged: the record-by-record reader reports where
+    if lines and not last.endswith(b"\n"):
+        lines += 1  # a last line without its newline
+    return lines - comments - blanks if fields == 1 else None
 
 
 def _sql_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _source(path: Path, h: ConnHeader, rejects_table: str | None) -> str:
-    columns = ", ".join(f"{_sql_literal(f)}: 'VARCHAR'" for f in h.fields)
-    rejects = (
-        f", store_rejects=true, rejects_table={_sql_literal(rejects_table)}, "
-        f"rejects_scan={_sql_literal(rejects_table + '_scan')}"
-        if rejects_table
-        else ", ignore_errors=true"
+# Zeek types as the types DuckDB's CSV reader converts to while reading: a value that does not
+# convert makes its line a reject (with its line number), like a line with too few columns.
+# Times and intervals are exact decimals, so microseconds come out as Zeek wrote them.
+_SQL_TYPES = {
+    "time": "DECIMAL(24,6)",
+    "interval": "DECIMAL(24,6)",
+    "count": "BIGINT",
+    "int": "BIGINT",
+    "port": "INTEGER",
+    "double": "DOUBLE",
+}
+# Columns whose "-" is not "unset" to the reader: a record must have them, so "-" fails to
+# convert and becomes a reject instead of a row without a time.
+_REQUIRED_VALUES = ("ts", "uid")
+
+
+def _source(path: Path, h: ConnHeader, rejects_table: str) -> str:
+    columns = ", ".join(
+        f"{_sql_literal(f)}: {_sql_literal(_SQL_TYPES.get(t, 'VARCHAR'))}"
+        for f, t in zip(h.fields, h.types, strict=True)
     )
+    required = ", ".join(_sql_literal(c) for c in _REQUIRED_VALUES)
     return (
         f"read_csv({_sql_literal(str(path))}, delim='\\t', header=false, skip={h.lines}, "
         f"quote='', escape='', columns={{{columns}}}, auto_detect=false, "
-        f"nullstr={_sql_literal(h.unset)}, compression='auto', max_line_size=10000000{rejects})"
+        f"nullstr={_sql_literal(h.unset)}, force_not_null=[{required}], compression='auto', "
+        f"max_line_size=10000000, store_rejects=true, rejects_table={_sql_literal(rejects_table)}, "
+        f"rejects_scan={_sql_literal(rejects_table + '_scan')})"
     )
 
 
 def _micros(expr: str) -> str:
-    return f"CAST(TRY_CAST({expr} AS DECIMAL(24,6)) * 1000000 AS BIGINT)"
+    return f"CAST({expr} * 1000000 AS BIGINT)"
 
 
 def _row_select(path: Path, h: ConnHeader) -> str:
     """The SELECT that turns raw conn.log columns into `flow` rows, as `zeek_net.conn_row`."""
+    types = dict(zip(h.fields, h.types, strict=True))
 
     def col(name: str) -> str:
-        return f"nullif({q(name)}, {_sql_literal(h.empty)})" if name in h.fields else "NULL"
+        if name not in types:
+            return "NULL"
+        if name in _SQL_TYPES.get(types[name], "") or types[name] in _SQL_TYPES:
+            return q(name)
+        return f"nullif({q(name)}, {_sql_literal(h.empty)})"
 
     start_us = _micros(q("ts"))
-    dur_us = _micros(col("duration")) if "duration" in h.fields else "NULL"
-    extras = [f for f in h.fields if f not in CONN_MAPPED]
+    dur_us = _micros(col("duration")) if "duration" in types else "NULL"
+    # The other fields as a JSON object of those present: concat_ws skips the NULLs.
+    members = [
+        f"CASE WHEN {col(f)} IS NOT NULL THEN {_sql_literal(orjson_key(f))} || to_json({col(f)}) END"
+        for f in h.fields
+        if f not in CONN_MAPPED
+    ]
     extra = (
-        "nullif(json_object("
-        + ", ".join(f"{_sql_literal(f)}, {col(f)}" for f in extras)
-        + ")::VARCHAR, '{}')"
-        if extras
+        f"nullif('{{' || concat_ws(',', {', '.join(members)}) || '}}', '{{}}')"
+        if members
         else "NULL"
     )
-    # json_object keeps keys whose value is NULL; strip them so the text matches conn_row's.
-    extra = f"CASE WHEN {extra} IS NULL THEN NULL ELSE json_merge_patch('{{}}', {extra}) END"
     values = {
         "event.id": f"'zeek:' || {q('uid')} || ':' || {start_us} || ':' || coalesce({dur_us}::VARCHAR, '')",
         "@timestamp": f"make_timestamp({start_us})",
@@ -162,15 +197,15 @@ def _row_select(path: Path, h: ConnHeader) -> str:
         "network.transport": f"nullif(lower({q('proto')}), '')",
         "network.protocol": normalize_service_sql(col("service")),
         "source.ip": q("id.orig_h"),
-        "source.port": f"TRY_CAST({q('id.orig_p')} AS INTEGER)",
+        "source.port": q("id.orig_p"),
         "destination.ip": q("id.resp_h"),
-        "destination.port": f"TRY_CAST({q('id.resp_p')} AS INTEGER)",
+        "destination.port": q("id.resp_p"),
         "destination.domain": "NULL",
-        "flow.duration": f"TRY_CAST({col('duration')} AS DOUBLE)",
-        "source.bytes": f"TRY_CAST({col('orig_bytes')} AS BIGINT)",
-        "destination.bytes": f"TRY_CAST({col('resp_bytes')} AS BIGINT)",
-        "source.packets": f"TRY_CAST({col('orig_pkts')} AS BIGINT)",
-        "destination.packets": f"TRY_CAST({col('resp_pkts')} AS BIGINT)",
+        "flow.duration": f"CAST({col('duration')} AS DOUBLE)",
+        "source.bytes": f"CAST({col('orig_bytes')} AS BIGINT)",
+        "destination.bytes": f"CAST({col('resp_bytes')} AS BIGINT)",
+        "source.packets": f"CAST({col('orig_pkts')} AS BIGINT)",
+        "destination.packets": f"CAST({col('resp_pkts')} AS BIGINT)",
         "flow.state": col("conn_state"),
         "flow.history": col("history"),
         "event.extra": extra,
@@ -178,32 +213,9 @@ def _row_select(path: Path, h: ConnHeader) -> str:
     return ", ".join(f"{values[c]} AS {q(c)}" for c in column_names("flow"))
 
 
-def _problems(store: Store, path: Path, h: ConnHeader, table: str) -> tuple[int, int]:
-    """(records, records whose values would not convert), reading the file once."""
-    bad = " OR ".join(
-        [f"TRY_CAST({q('ts')} AS DECIMAL(18,6)) IS NULL", f"{q('uid')} IS NULL"]
-        + [
-            f"({q(c)} IS NOT NULL AND TRY_CAST({q(c)} AS BIGINT) IS NULL)"
-            for c in (
-                "id.orig_p",
-                "id.resp_p",
-                "orig_bytes",
-                "resp_bytes",
-                "orig_pkts",
-                "resp_pkts",
-            )
-            if c in h.fields
-        ]
-        + (
-            [f"({q('duration')} IS NOT NULL AND TRY_CAST({q('duration')} AS DOUBLE) IS NULL)"]
-            if "duration" in h.fields
-            else []
-        )
-    )
-    row = store.execute(
-        f"SELECT count(*), count(*) FILTER (WHERE {bad}) FROM {_source(path, h, table)}"
-    )
-    return int(row[0][0]), int(row[0][1])
+def orjson_key(name: str) -> str:
+    """`"name":` as JSON writes an object key."""
+    return orjson.dumps(name).decode() + ":"
 
 
 def _line_rejects(store: Store, path: Path, table: str) -> Iterator[Reject]:
@@ -219,25 +231,36 @@ def _line_rejects(store: Store, path: Path, table: str) -> Iterator[Reject]:
 
 
 def bulk_load_conn(store: Store, path: Path) -> BulkResult | None:
-    """Load one conn.log into `flow` in bulk; None when the file needs the record-by-record path."""
+    """Load one conn.log into `flow` in bulk; None when the file needs the record-by-record path.
+
+    One pass: DuckDB reads, converts and inserts; lines it cannot read or convert are kept in
+    a rejects table and returned as Rejects."""
     header = read_header(path)
-    if header is None or not single_header_block(path):
+    if header is None or not _types_supported(header):
+        return None
+    data_lines = count_data_lines(path)
+    if data_lines is None:
         return None
     table = "lw_conn_rejects"
+    cols = ", ".join(q(c) for c in column_names("flow"))
     try:
-        records, bad = _problems(store, path, header, table)
-        if bad:
-            return None
-        rejects = list(_line_rejects(store, path, table))
-        before = store.count("flow")
-        cols = ", ".join(q(c) for c in column_names("flow"))
-        store.execute(
+        inserted = store.execute(
             f"INSERT INTO flow ({cols}) SELECT {cols} FROM "
-            f"(SELECT {_row_select(path, header)} FROM {_source(path, header, None)}) b "
+            f"(SELECT {_row_select(path, header)} FROM {_source(path, header, table)}) b "
             'WHERE NOT EXISTS (SELECT 1 FROM flow t WHERE t."event.id" = b."event.id")'
         )
-        added = store.count("flow") - before
+        rejects = list(_line_rejects(store, path, table))
     finally:
-        store.execute(f"DROP TABLE IF EXISTS {q(table)}")
-        store.execute(f"DROP TABLE IF EXISTS {q(table + '_scan')}")
-    return BulkResult(records, added, rejects)
+        for name in (table, table + "_scan"):
+            store.execute(f"DROP TABLE IF EXISTS {q(name)}")
+    return BulkResult(data_lines - len(rejects), int(inserted[0][0]), rejects)
+
+
+def _types_supported(h: ConnHeader) -> bool:
+    """Every type is a scalar the reader converts, or text; containers stay text too."""
+    return all(
+        t in _SQL_TYPES
+        or t in ("string", "addr", "subnet", "enum", "bool", "pattern")
+        or t.startswith(("set[", "vector["))
+        for t in h.types
+    )

@@ -162,14 +162,18 @@ def test_bad_lines_become_rejects_with_line_numbers_and_the_rest_is_read(tmp_pat
     assert all("not a conn.log record" in r.reason for r in result.rejects)
 
 
-def test_values_that_do_not_convert_leave_the_file_to_the_record_reader(tmp_path: Path) -> None:
+def test_values_that_do_not_convert_are_rejected_with_their_line(tmp_path: Path) -> None:
     log = tmp_path / "conn.log"
-    log.write_text(conn_log([ROWS[0], conn_line("CBADTS", "S", ts="yesterday")]))
+    bad_ts = conn_line("CBADTS", "S", ts="yesterday")
+    no_ts = conn_line("CNOTS", "S", ts="-")
+    log.write_text(conn_log([ROWS[0], bad_ts, no_ts]))
     with Store(tmp_path / "s.duckdb") as store:
-        assert bulk_load_conn(store, log) is None
-    items = list(rows_from_zeek(log))
-    rejects = [i for i in items if isinstance(i, Reject)]
-    assert len(rejects) == 1 and rejects[0].offset == 10 and len(items) == 2
+        result = bulk_load_conn(store, log)
+    assert result is not None and result.read == 1 and result.added == 1
+    assert [r.offset for r in result.rejects] == [10, 11]
+    assert all('"ts"' in r.reason for r in result.rejects)
+    items = list(rows_from_zeek(log))  # the record path rejects the same lines
+    assert [i.offset for i in items if isinstance(i, Reject)] == [10, 11]
 
 
 def test_concatenated_logs_with_two_headers_take_the_record_path(tmp_path: Path) -> None:
