@@ -112,6 +112,9 @@ class Assets:
     # decide that a recipient (not just someone) reached a link. Without it, any internal host
     # reaching a link after delivery counts as a click, reported as such.
     mailbox_hosts_file: str = ""
+    # "ip,host[,from,until]" lines (ISO 8601 UTC times): which host held an address when, for
+    # tying network findings to processes where DHCP or NAT make addresses move (P1).
+    ip_hosts_file: str = ""
     # Days after delivery during which a visit to a link's host counts as a click on it.
     click_window_days: int = 7
 
@@ -191,6 +194,9 @@ class Processes:
     # Process names or identities (normalized paths, see enrich/process_identity.py) that the
     # first-seen rules never report: software distribution tools and updaters you trust.
     allow: list[str] = field(default_factory=list)
+    # How far apart a network sensor's time and the host's Sysmon time may be for a connection
+    # to be tied to the process that made it (P1): clocks of sensors and hosts drift.
+    flow_match_seconds: int = 120
 
 
 # The fields of a call record that a CDR column mapping names (see readers/cdr/presets.py).

@@ -18,6 +18,7 @@ from typing import Any
 
 import ibis
 
+from lurewatch.correlate.flow_process import process_words, processes_for
 from lurewatch.detections.base import SEVERITIES, Finding, Severity, severity_rank
 from lurewatch.detections.context import DetectionContext
 from lurewatch.detections.evidence import source_of
@@ -76,10 +77,16 @@ def _groups(ctx: DetectionContext, names: list[str], key_names: tuple[str, ...])
     rows: dict[tuple[Any, ...], list[dict[str, Any]]] = defaultdict(list)
     for r in ctx.store.ibis.to_pyarrow(firsts.drop("_rank")).to_pylist():
         rows[tuple(r[k] for k in key_names)].append(r)
+    ordered = sorted(found, key=lambda g: (g["first"], *(str(g[k]) for k in key_names)))
+    grouped = [
+        sorted(rows[tuple(g[k] for k in key_names)], key=lambda r: r["@timestamp"]) for g in ordered
+    ]
+    flat = [r for group in grouped for r in group]
+    matches = iter(processes_for(ctx.store, ctx.settings, flat))
     out = []
-    for g in sorted(found, key=lambda g: (g["first"], *(str(g[k]) for k in key_names))):
-        group_rows = sorted(rows[tuple(g[k] for k in key_names)], key=lambda r: r["@timestamp"])
-        out.append(_finding(g, group_rows, key_names))
+    for g, group_rows in zip(ordered, grouped, strict=True):
+        procs = [m for _, m in zip(group_rows, matches, strict=False) if m is not None]
+        out.append(_finding(g, group_rows, key_names, procs))
     return out
 
 
@@ -99,7 +106,12 @@ def _where(g: dict[str, Any]) -> str:
     )
 
 
-def _finding(g: dict[str, Any], rows: list[dict[str, Any]], key_names: tuple[str, ...]) -> Finding:
+def _finding(
+    g: dict[str, Any],
+    rows: list[dict[str, Any]],
+    key_names: tuple[str, ...],
+    procs: list[dict[str, Any]],
+) -> Finding:
     name = g["anomaly.name"]
     spec = ANOMALIES.get(name)
     title = spec.title if spec else name.replace("_", " ")
@@ -121,6 +133,7 @@ def _finding(g: dict[str, Any], rows: list[dict[str, Any]], key_names: tuple[str
         + ". "
         + "; ".join(details[:3])
         + ("." if details else "")
+        + _process_sentence(procs)
     )
     entities: dict[str, Any] = {
         "source_ip": g["source.ip"],
@@ -135,6 +148,12 @@ def _finding(g: dict[str, Any], rows: list[dict[str, Any]], key_names: tuple[str
         entities["protocol"] = g["protocol"]
     if g["expected"]:
         entities["expected_protocol"] = g["expected"]
+    if procs:
+        p = procs[0]
+        entities["process"] = {
+            k: p[k]
+            for k in ("host", "pid", "executable", "command_line", "parent", "user", "entity_id")
+        }
     key_parts = [str(g[k]) for k in key_names]
     return Finding(
         key=event_id("net_anomaly_group", *key_parts),
@@ -143,9 +162,28 @@ def _finding(g: dict[str, Any], rows: list[dict[str, Any]], key_names: tuple[str
         entities=entities,
         evidence=[
             {"event_id": r["event.id"], "kind": "net_anomaly", "source": source_of(r)} for r in rows
+        ]
+        + [
+            {
+                "event_id": p["event_id"],
+                "kind": "proc_net",
+                "source": source_of(
+                    {"log.file.path": p["log_path"], "log.offset": p["log_offset"]}
+                ),
+            }
+            for p in {p["event_id"]: p for p in procs}.values()
         ],
         severity=severity,
     )
+
+
+def _process_sentence(procs: list[dict[str, Any]]) -> str:
+    """Who made the traffic, from Sysmon (P1)."""
+    if not procs:
+        return ""
+    names = sorted({p.get("executable") or p.get("name") or "?" for p in procs})
+    more = f" (and {len(names) - 1} other program(s))" if len(names) > 1 else ""
+    return f" Process: {process_words(procs[0])}{more}."
 
 
 def _span(first: dt.datetime, last: dt.datetime) -> str:
