@@ -6,7 +6,9 @@ been recognised. Implicit-TLS ports (HTTPS, SMTPS, IMAPS, ...) expect TLS; ports
 clear text and may upgrade (SMTP submission, IMAP with STARTTLS) expect their clear-text
 protocol, and TLS following it is normal.
 
-Protocol names: http, tls, ssh, dns, smtp, ftp (the names payload identification returns).
+Protocol names: `lurewatch.net.payload.PROTOCOLS` (the names payload identification returns):
+http, tls, ssh, dns, smtp, ftp, mqtt, pgsql, rfb, bittorrent-dht. BitTorrent DHT has no
+registered port.
 """
 
 from __future__ import annotations
@@ -27,10 +29,14 @@ REGISTERED: dict[tuple[str, int], str] = {
     ("tcp", 990): "tls",
     ("tcp", 993): "tls",
     ("tcp", 995): "tls",
+    ("tcp", 1883): "mqtt",
     ("tcp", 3128): "http",
+    ("tcp", 5432): "pgsql",
+    ("tcp", 5900): "rfb",
     ("tcp", 5986): "tls",
     ("tcp", 8080): "http",
     ("tcp", 8443): "tls",
+    ("tcp", 8883): "tls",  # MQTT over TLS
 }
 
 # Protocols that may legitimately follow the registered one on the same connection.
@@ -38,6 +44,7 @@ UPGRADES: dict[str, frozenset[str]] = {
     "smtp": frozenset({"tls"}),  # STARTTLS
     "ftp": frozenset({"tls"}),  # AUTH TLS
     "http": frozenset({"tls"}),  # CONNECT through a proxy port
+    "pgsql": frozenset({"tls"}),  # SSLRequest answered 'S' (PostgreSQL's STARTTLS)
 }
 
 
