@@ -7,8 +7,10 @@ clear text and may upgrade (SMTP submission, IMAP with STARTTLS) expect their cl
 protocol, and TLS following it is normal.
 
 Protocol names: `lurewatch.net.payload.PROTOCOLS` (the names payload identification returns):
-http, tls, ssh, dns, smtp, ftp, mqtt, pgsql, rfb, bittorrent-dht. BitTorrent DHT has no
-registered port.
+http, tls, ssh, dns, smtp, ftp, mqtt, pgsql, rfb, bittorrent-dht. Ports are registered here
+for the first six only: the Zeek and Suricata readers judge ports by this table too, and a
+Zeek without its MQTT or PostgreSQL analyzer loaded would make every connection on 1883 or
+5432 look unidentified. PostgreSQL's TLS upgrade is listed all the same, for every sensor.
 """
 
 from __future__ import annotations
@@ -29,14 +31,10 @@ REGISTERED: dict[tuple[str, int], str] = {
     ("tcp", 990): "tls",
     ("tcp", 993): "tls",
     ("tcp", 995): "tls",
-    ("tcp", 1883): "mqtt",
     ("tcp", 3128): "http",
-    ("tcp", 5432): "pgsql",
-    ("tcp", 5900): "rfb",
     ("tcp", 5986): "tls",
     ("tcp", 8080): "http",
     ("tcp", 8443): "tls",
-    ("tcp", 8883): "tls",  # MQTT over TLS
 }
 
 # Protocols that may legitimately follow the registered one on the same connection.

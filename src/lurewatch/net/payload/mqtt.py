@@ -109,7 +109,9 @@ class MqttSession(Session):
                     f"(MQTT-3.{expected}.0-1)",
                 )
         elif kind == CONNECT and from_client:
-            self.report("connect2", MALFORMED, "a second MQTT CONNECT on one connection (MQTT-3.1.0-2)")
+            self.report(
+                "connect2", MALFORMED, "a second MQTT CONNECT on one connection (MQTT-3.1.0-2)"
+            )
         if kind == 0 or (kind == AUTH and self.level and self.level < 5):
             self.report("type", MALFORMED, f"MQTT packet type {kind} is reserved")
         elif (from_client and kind in SERVER_ONLY) or (not from_client and kind in CLIENT_ONLY):
@@ -132,7 +134,9 @@ class MqttSession(Session):
     def _publish(self, flags: int, body: bytes, length: int) -> None:
         qos = (flags >> 1) & 3
         if qos == 3:
-            self.report("qos", MALFORMED, "MQTT PUBLISH with QoS 3, which does not exist (MQTT-3.3.1-4)")
+            self.report(
+                "qos", MALFORMED, "MQTT PUBLISH with QoS 3, which does not exist (MQTT-3.3.1-4)"
+            )
             return
         if qos == 0 and flags & 0x08 and self.level >= 4:
             self.report("dup", MALFORMED, "MQTT PUBLISH with DUP set at QoS 0 (MQTT-3.3.1-2)")
@@ -142,7 +146,9 @@ class MqttSession(Session):
             self.report("topic", MALFORMED, "MQTT PUBLISH topic name longer than the packet")
             return
         if self.level == 5:
-            self._properties("PUBLISH", body, 2 + int.from_bytes(body[:2], "big") + (2 if qos else 0))
+            self._properties(
+                "PUBLISH", body, 2 + int.from_bytes(body[:2], "big") + (2 if qos else 0)
+            )
 
     def _connect(self, body: bytes) -> None:
         if len(body) < 2:

@@ -144,7 +144,9 @@ class SmtpSession(Session):
             self.mail = True
         elif verb == b"RCPT":
             if self.from_start and not self.mail:
-                self.report("rcpt_first", MALFORMED, "RCPT TO with no MAIL FROM before it (RFC 5321 §3.3)")
+                self.report(
+                    "rcpt_first", MALFORMED, "RCPT TO with no MAIL FROM before it (RFC 5321 §3.3)"
+                )
             self.rcpt = True
         else:
             if self.from_start and not (self.mail and self.rcpt):

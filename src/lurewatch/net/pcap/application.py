@@ -121,6 +121,9 @@ class Application:
                 me.protocol = found
                 self._first_protocol(f, app, found, ts, number, transport, from_client)
         elif found and found != me.protocol:
+            if me.message_open and me.message_packets:
+                # what was gathered so far is the old protocol's message: judge it as such
+                self._close_message(f, app, me, from_client, transport)
             if found in UPGRADES.get(me.protocol, frozenset()) and (
                 me.protocol != "http" or app.connect
             ):

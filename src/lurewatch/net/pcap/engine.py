@@ -120,7 +120,15 @@ class Engine:
             self.orphans[key] = orphan_row(name, number, ts, src, dst, transport, detail, self.name)
 
     def _frame(
-        self, data: bytes, base: int, fend: int, off: int, kind: int, cut: bool, number: int, ts: float
+        self,
+        data: bytes,
+        base: int,
+        fend: int,
+        off: int,
+        kind: int,
+        cut: bool,
+        number: int,
+        ts: float,
     ) -> None:
         """A non-IP Ethernet frame that breaks IEEE 802.3 (lurewatch.net.pcap.frames)."""
         problem = ethernet_problem(kind, fend - off, fend - base, cut)
