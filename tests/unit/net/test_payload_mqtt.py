@@ -144,3 +144,14 @@ def test_each_finding_once_per_flow_and_through_the_public_session() -> None:
     s.feed(mqtt_connect(), True)
     assert len(s.feed(bad + bad, True)) == 1
     assert s.feed(bad, True) == []
+
+
+def test_an_overlong_packet_is_passed_over() -> None:
+    big = mqtt_packet(0x30, mqtt_string(b"firmware") + bytes(70000))
+    s = MqttSession()
+    found = s.feed(mqtt_connect(), True)
+    for i in range(0, len(big), 1400):
+        found += s.feed(big[i : i + 1400], True)
+    found += s.feed(PINGREQ, True)
+    assert found == []
+    assert s.seen[0] == 3

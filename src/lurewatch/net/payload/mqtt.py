@@ -126,6 +126,8 @@ class MqttSession(Session):
                     MALFORMED,
                     f"MQTT {name} with fixed-header flags {flags:04b} (must be {fixed:04b}, MQTT-2.2.2-2)",
                 )
+        if len(body) < length:
+            return  # an overlong packet whose body was not kept
         if kind == CONNECT:
             self._connect(body)
         elif kind == CONNACK and self.level == 5:

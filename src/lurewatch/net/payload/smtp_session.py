@@ -17,7 +17,7 @@ import re
 from collections import deque
 
 from lurewatch.net.payload.lines import shown
-from lurewatch.net.payload.session import LineCarry, Session
+from lurewatch.net.payload.session import MAX_CARRY, LineCarry, Session
 
 MALFORMED = "smtp_malformed"
 MAX_PACKETS = 64  # packets per direction before the conversation is left alone
@@ -99,7 +99,9 @@ class SmtpSession(Session):
                 continue
             nl = data.find(b"\n", pos)
             if nl < 0:
-                self.carry = data[pos : pos + 1024]
+                self.carry = data[pos:]
+                if len(self.carry) > MAX_CARRY:
+                    self.finished = True  # no command is this long: not commands any more
                 return
             line = data[pos:nl].rstrip(b"\r")
             pos = nl + 1
