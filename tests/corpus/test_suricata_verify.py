@@ -2,10 +2,13 @@
 
 The oracle (scripts/suricata_verify_oracle.py) reads each test's `test.yaml`: a folder is
 "expected" when Suricata reports an anomaly event or an application-protocol change for it.
-Many expected folders are about protocols lurewatch does not parse (MQTT, RFB, SMB, Kerberos,
-BitTorrent) or SMTP/MIME session state deep inside a transaction; those cannot be flagged
-from headers and the first messages of each direction. The bounds below are what the
-analysis reaches without any tuning to these files; the folders whose anomaly lies in what
+The bounds below are what the analysis reaches without any tuning to these files (23 of 29
+expected folders, 4 of 42 others). The folders still missed are ones where the traffic keeps
+to its standard and Suricata's event reflects its own configuration or parser limits: a
+stream depth or transaction limit set on the command line, a file name longer than Suricata
+stores, an authentication type it does not implement, an MQTT PUBLISH sent before CONNACK
+(allowed), an EHLO that resets a transaction (allowed), and PostgreSQL upgraded to TLS, which
+lurewatch counts as an allowed upgrade like STARTTLS. The folders whose anomaly lies in what
 lurewatch does analyse must be flagged, with the right finding.
 """
 
@@ -19,8 +22,8 @@ from tests.conftest import REPO, data_dir
 
 pytestmark = pytest.mark.corpus
 
-MIN_FLAGGED_SHARE = 0.50
-MAX_FALSE_ALARM_SHARE = 0.15
+MIN_FLAGGED_SHARE = 0.79
+MAX_FALSE_ALARM_SHARE = 0.10
 
 # folder -> a finding it must carry (the anomaly Suricata reports there, in lurewatch's words)
 MUST_FLAG = {
@@ -32,6 +35,14 @@ MUST_FLAG = {
     "llmnr/llmnr-invalid-opcode": "dns_malformed",
     "firewall/tcp-session-stream-out-of-window": "tcp_handshake_anomaly",
     "http-not09-spaces": "http_malformed",
+    "bittorrent-dht": "protocol_malformed",  # a query without its transaction id
+    "mqtt-events-invalid-qos": "protocol_malformed",  # PUBLISH with QoS 3
+    "mqtt5-excessiveproplen": "protocol_malformed",  # CONNECT properties past the packet
+    "smtp-bdat-bad-tail-next-mail": "smtp_malformed",  # BDAT with a malformed chunk size
+    "smtp-pipelined-rset-data-replies": "smtp_malformed",  # DATA with no MAIL and RCPT
+    "ftp-retr-bypass-realserver": "protocol_malformed",  # RETR before PORT or PASV
+    "bug-8489/bug-8489-03": "protocol_malformed",  # a burst of commands
+    "decode-unknown-2": "ip_header_anomaly",  # an Ethernet frame with nothing after its header
 }
 
 

@@ -6,7 +6,11 @@ been recognised. Implicit-TLS ports (HTTPS, SMTPS, IMAPS, ...) expect TLS; ports
 clear text and may upgrade (SMTP submission, IMAP with STARTTLS) expect their clear-text
 protocol, and TLS following it is normal.
 
-Protocol names: http, tls, ssh, dns, smtp, ftp (the names payload identification returns).
+Protocol names: `lurewatch.net.payload.PROTOCOLS` (the names payload identification returns):
+http, tls, ssh, dns, smtp, ftp, mqtt, pgsql, rfb, bittorrent-dht. Ports are registered here
+for the first six only: the Zeek and Suricata readers judge ports by this table too, and a
+Zeek without its MQTT or PostgreSQL analyzer loaded would make every connection on 1883 or
+5432 look unidentified. PostgreSQL's TLS upgrade is listed all the same, for every sensor.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ UPGRADES: dict[str, frozenset[str]] = {
     "smtp": frozenset({"tls"}),  # STARTTLS
     "ftp": frozenset({"tls"}),  # AUTH TLS
     "http": frozenset({"tls"}),  # CONNECT through a proxy port
+    "pgsql": frozenset({"tls"}),  # SSLRequest answered 'S' (PostgreSQL's STARTTLS)
 }
 
 

@@ -176,3 +176,42 @@ def response_with_compression() -> bytes:
 def tcp(message: bytes, length: int | None = None) -> bytes:
     """DNS over TCP: the 2-byte length prefix of RFC 1035 §4.2.2."""
     return u16(len(message) if length is None else length) + message
+
+
+# -- MQTT ----------------------------------------------------------------------------------
+
+
+def mqtt_packet(first: int, body: bytes) -> bytes:
+    """A control packet: fixed-header byte, Remaining Length as a Variable Byte Integer, body."""
+    n, size = len(body), b""
+    while True:
+        byte, n = n & 0x7F, n >> 7
+        size += bytes([byte | (0x80 if n else 0)])
+        if not n:
+            return bytes([first]) + size + body
+
+
+def mqtt_string(text: bytes) -> bytes:
+    return len(text).to_bytes(2, "big") + text
+
+
+def mqtt_connect(level: int = 4, flags: int = 0x02, properties: bytes | None = None) -> bytes:
+    protocol = b"MQIsdp" if level == 3 else b"MQTT"
+    head = mqtt_string(protocol) + bytes([level, flags]) + b"\x00\x3c"
+    if level == 5:
+        props = properties if properties is not None else b"\x00"
+        head += props
+    return mqtt_packet(0x10, head + mqtt_string(b"sensor-17"))
+
+
+CONNACK = mqtt_packet(0x20, b"\x00\x00")
+CONNACK5 = mqtt_packet(0x20, b"\x00\x00\x00")
+SUBSCRIBE = mqtt_packet(0x82, b"\x00\x01" + mqtt_string(b"house/+/temp") + b"\x01")
+SUBACK = mqtt_packet(0x90, b"\x00\x01\x01")
+PUBLISH_QOS1 = mqtt_packet(0x32, mqtt_string(b"house/kitchen/temp") + b"\x00\x02" + b"21.5")
+PUBACK = mqtt_packet(0x40, b"\x00\x02")
+PINGREQ, PINGRESP, DISCONNECT = (
+    mqtt_packet(0xC0, b""),
+    mqtt_packet(0xD0, b""),
+    mqtt_packet(0xE0, b""),
+)

@@ -10,16 +10,24 @@ from collections.abc import Iterator
 from payloadkit import client_hello, query, response_with_compression, server_hello_tls13, tcp
 
 from lurewatch.net.payload import (
+    PROTOCOLS,
+    bittorrent_dht,
     dns,
     ftp,
     http,
     identify,
+    pgsql,
+    rfb,
     server_name,
+    session,
     smtp,
     ssh,
     structure_problems,
     tls,
 )
+from lurewatch.net.payload.ftp_session import FtpSession
+from lurewatch.net.payload.mqtt import MqttSession
+from lurewatch.net.payload.smtp_session import SmtpSession
 
 SAMPLES = [
     client_hello(),
@@ -33,6 +41,12 @@ SAMPLES = [
     b"220 mx ESMTP\r\n250-a\r\n250 b\r\n",
     b"EHLO a\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nAUTH LOGIN\r\nYQ==\r\nDATA\r\n",
     b"220-FileZilla\r\n text\r\n220 ok\r\nUSER a\r\n",
+    b"\x10\x15\x00\x04MQTT\x05\x02\x00\x3c\x03\x11\x00\x00\x00\x05abcde\x32\x08\x00\x01t\x00\x02\x00hi",
+    b"\x00\x00\x00\x17\x00\x03\x00\x00user\x00rep\x00db\x00x\x00\x00",
+    b"\x00\x00\x00\x08\x04\xd2\x16\x2f",
+    b"RFB 003.008\n\x01\x02",
+    b"d1:ad2:id20:abcdefghij0123456789e1:q4:ping1:t2:aa1:y1:qe",
+    b"d1:rd2:id20:abcdefghij01234567895:token8:aoeusnth6:valuesl6:axje.u6:idhtnmee1:t2:aa1:y1:re",
 ]
 
 
@@ -52,9 +66,6 @@ def inputs() -> Iterator[bytes]:
             yield prefix + rng.randbytes(rng.randint(0, 200))
 
 
-PROTOCOLS = ("http", "tls", "ssh", "dns", "smtp", "ftp")
-
-
 def test_nothing_raises() -> None:
     checked = 0
     for data in inputs():
@@ -63,7 +74,7 @@ def test_nothing_raises() -> None:
                 found = identify(data, transport, from_client)
                 assert found is None or found in PROTOCOLS
             for protocol in PROTOCOLS:
-                transport = "udp" if protocol == "dns" else "tcp"  # TCP DNS is called below
+                transport = "udp" if protocol in ("dns", "bittorrent-dht") else "tcp"
                 for name, detail in structure_problems(protocol, data, transport, from_client):
                     assert isinstance(name, str) and isinstance(detail, str) and detail
         for from_client in (True, False):
@@ -74,8 +85,31 @@ def test_nothing_raises() -> None:
         dns.check(data, "udp")
         dns.check(data, "tcp")
         tls.check(data)
+        pgsql.check(data)
+        rfb.check(data)
+        bittorrent_dht.check(data)
         http.host(data)
         sni = server_name("tls", data)
         assert sni is None or isinstance(sni, str)
         checked += 1
     assert checked > 5000
+
+
+def test_conversation_checks_never_raise() -> None:
+    """Every session fed the fuzz inputs as one long conversation, in random-sized pieces and
+    directions; the checkers are driven directly so an exception is not hidden."""
+    rng = random.Random(2920)
+    stream = list(inputs())
+    for make in (SmtpSession, FtpSession, MqttSession):
+        for start in range(0, len(stream), 97):
+            s = make()
+            for data in stream[start : start + 97]:
+                if s.finished:
+                    break
+                for name, detail in s.feed(data, rng.random() < 0.6):
+                    assert isinstance(name, str) and detail
+    for protocol in ("smtp", "ftp", "mqtt"):
+        guarded = session(protocol)
+        assert guarded is not None
+        for data in stream[:500]:
+            guarded.feed(data, True)

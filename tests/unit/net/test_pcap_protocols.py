@@ -117,6 +117,9 @@ class FakeInspector:
     def server_name(self, protocol: str, payload: bytes) -> str | None:
         return None
 
+    def session(self, protocol: str) -> None:
+        return None  # SSH has no conversation check: inspection stops after the first packets
+
 
 def test_payload_is_inspected_only_at_the_start_of_each_direction(tmp_path: Path) -> None:
     c = Conversation(sport=22).handshake()

@@ -10,8 +10,12 @@ of the flow usually settles it, and no answer is better than a wrong one.
 from __future__ import annotations
 
 from lurewatch.net.payload import ftp, smtp
+from lurewatch.net.payload.bittorrent_dht import looks_like_dht
 from lurewatch.net.payload.dns import looks_like_dns, looks_like_dns_tcp
 from lurewatch.net.payload.http import looks_like_http
+from lurewatch.net.payload.mqtt import looks_like_mqtt
+from lurewatch.net.payload.pgsql import looks_like_pgsql
+from lurewatch.net.payload.rfb import looks_like_rfb
 from lurewatch.net.payload.ssh import looks_like_ssh
 from lurewatch.net.payload.tls import looks_like_tls
 
@@ -25,18 +29,26 @@ def _greeting(p: bytes) -> str | None:
 
 
 def identify(payload: bytes, transport: str, from_client: bool) -> str | None:
-    """ "http", "tls", "ssh", "dns", "smtp", "ftp", or None when the bytes do not say."""
+    """A name from `lurewatch.net.payload.PROTOCOLS`, or None when the bytes do not say."""
     if not payload:
         return None
-    if transport.lower() == "udp":
-        return "dns" if looks_like_dns(payload) else None
     first = payload[0]
+    if transport.lower() == "udp":
+        if first == 0x64 and looks_like_dht(payload):  # "d": a bencoded dictionary
+            return "bittorrent-dht"
+        return "dns" if looks_like_dns(payload) else None
     if (20 <= first <= 23 or first & 0x80) and looks_like_tls(payload):
         return "tls"
     if first == 0x53 and looks_like_ssh(payload, from_client):  # "S"
         return "ssh"
     if payload[:4] in (b"220 ", b"220-"):
         return _greeting(payload)
+    if first == 0x10 and from_client and looks_like_mqtt(payload):
+        return "mqtt"
+    if first == 0x52 and looks_like_rfb(payload):  # "R"
+        return "rfb"
+    if first == 0 and from_client and looks_like_pgsql(payload):
+        return "pgsql"
     if 0x41 <= first <= 0x7A:  # a letter: a text protocol's command or status line
         if looks_like_http(payload):
             return "http"

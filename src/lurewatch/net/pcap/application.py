@@ -1,7 +1,10 @@
 """N1 from packets: which protocol each direction speaks, and whether its port agrees.
 
 Only the first payload packets of each direction are looked at (INSPECT_PACKETS), except that
-every DNS message over UDP is checked. The first message of each direction is gathered over
+every DNS message over UDP is checked, and that protocols whose standard is about the order of
+a conversation (SMTP, FTP, MQTT; see `lurewatch.net.payload.session`) are followed for as long
+as their session check asks, up to SESSION_PACKETS per direction; BitTorrent DHT datagrams are
+checked one by one up to the same bound. The first message of each direction is gathered over
 up to a few segments before its structure is checked, so a request split across segments is
 not mistaken for a broken one.
 """
@@ -14,6 +17,9 @@ from lurewatch.net.pcap.flow import Flow
 from lurewatch.net.ports import UPGRADES, registered_protocol
 
 INSPECT_PACKETS = 4  # payload packets per direction looked at (identity, changes, structure)
+SESSION_PACKETS = 64  # payload packets per direction a conversation check may follow
+# Datagram protocols whose every message is checked: (protocol, at most this many per direction)
+EVERY_DATAGRAM = {"dns": None, "bittorrent-dht": SESSION_PACKETS}
 MESSAGE_BYTES = 4096  # first message gathered up to this size for structure checks
 MESSAGE_PACKETS = 4
 UNIDENTIFIED_MIN_BYTES = 16  # client bytes before "nothing recognised" means something
@@ -30,8 +36,18 @@ HTTP_METHODS = (
 )
 
 
+class ConversationCheck(Protocol):
+    """A check fed every payload packet of one flow (lurewatch.net.payload.session)."""
+
+    finished: bool
+
+    def feed(self, payload: bytes, from_client: bool) -> list[tuple[str, str]]: ...
+
+
 class PayloadInspector(Protocol):
     """The payload analysis lurewatch.net.payload provides."""
+
+    def session(self, protocol: str) -> ConversationCheck | None: ...
 
     def identify(self, payload: bytes, transport: str, from_client: bool) -> str | None: ...
 
@@ -66,7 +82,7 @@ class Direction:
 
 
 class AppState:
-    __slots__ = ("client", "server", "protocol", "domain", "connect")
+    __slots__ = ("client", "server", "protocol", "domain", "connect", "session")
 
     def __init__(self) -> None:
         self.client = Direction()
@@ -74,6 +90,7 @@ class AppState:
         self.protocol: str | None = None  # the flow's protocol: the first one recognised
         self.domain: str | None = None
         self.connect = False  # an HTTP CONNECT was seen: a tunnel may follow
+        self.session: ConversationCheck | None = None  # follows the conversation, if any
 
 
 def _name(protocol: str) -> str:
@@ -104,6 +121,9 @@ class Application:
                 me.protocol = found
                 self._first_protocol(f, app, found, ts, number, transport, from_client)
         elif found and found != me.protocol:
+            if me.message_open and me.message_packets:
+                # what was gathered so far is the old protocol's message: judge it as such
+                self._close_message(f, app, me, from_client, transport)
             if found in UPGRADES.get(me.protocol, frozenset()) and (
                 me.protocol != "http" or app.connect
             ):
@@ -120,8 +140,13 @@ class Application:
                 me.protocol = found
         if from_client and me.protocol == "http" and payload.startswith(b"CONNECT "):
             app.connect = True
-        if transport == "udp" and me.protocol == "dns":
-            self._structure(f, "dns", payload, transport, from_client, number, ts)
+        session = app.session
+        if session is not None and not session.finished:
+            for name, detail in session.feed(payload, from_client):
+                f.flag(name, number, ts, detail, app.protocol)
+        every = transport == "udp" and me.protocol in EVERY_DATAGRAM
+        if every:
+            self._structure(f, me.protocol or "", payload, transport, from_client, number, ts)
         elif me.message_open:
             if not me.message_packets:
                 me.number, me.ts = number, ts
@@ -133,15 +158,26 @@ class Application:
                 or me.message_packets >= MESSAGE_PACKETS
             ):
                 self._close_message(f, app, me, from_client, transport)
+        elif me.packets > INSPECT_PACKETS:
+            pass  # followed for the session check only
         elif from_client and me.protocol == "http" and payload.startswith(HTTP_METHODS):
             self._structure(f, "http", payload, transport, True, number, ts)
         elif me.protocol == "ftp" or (me.protocol == "smtp" and not from_client):
             # Control lines only, never content: each packet is whole commands or replies.
             self._structure(f, me.protocol, payload, transport, from_client, number, ts)
-        if me.packets >= INSPECT_PACKETS and not (transport == "udp" and me.protocol == "dns"):
+        if me.packets >= INSPECT_PACKETS and not self._followed(app, me, every):
             if me.message_open:
                 self._close_message(f, app, me, from_client, transport)
             f.app_open &= ~(1 if from_client else 2)  # this direction has been looked at enough
+
+    @staticmethod
+    def _followed(app: AppState, me: Direction, every: bool) -> bool:
+        """Is this direction still looked at past INSPECT_PACKETS?"""
+        if every:
+            limit = EVERY_DATAGRAM[me.protocol or ""]
+            return limit is None or me.packets < limit
+        session = app.session
+        return session is not None and not session.finished and me.packets < SESSION_PACKETS
 
     def _first_protocol(
         self,
@@ -157,6 +193,7 @@ class Application:
         other = app.server if from_client else app.client
         if app.protocol is None:
             app.protocol = found
+            app.session = self.inspector.session(found)
             registered = registered_protocol(transport, f.rport)
             if registered and registered != found:
                 f.flag(

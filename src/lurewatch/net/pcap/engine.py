@@ -27,7 +27,8 @@ from lurewatch.net.pcap.flow import (
     looks_like_reply,
 )
 from lurewatch.net.pcap.fragments import Fragments
-from lurewatch.net.pcap.linktypes import ip_start
+from lurewatch.net.pcap.frames import ethernet_problem, frame_row
+from lurewatch.net.pcap.linktypes import ETHERNET, ip_start
 from lurewatch.net.pcap.rows import anomaly_rows, flow_id, flow_row, orphan_row
 from lurewatch.net.pcap.tcp import (
     BIT_A_ORIG,
@@ -118,6 +119,25 @@ class Engine:
         if key not in self.orphans and len(self.orphans) < MAX_ORPHANS:
             self.orphans[key] = orphan_row(name, number, ts, src, dst, transport, detail, self.name)
 
+    def _frame(
+        self,
+        data: bytes,
+        base: int,
+        fend: int,
+        off: int,
+        kind: int,
+        cut: bool,
+        number: int,
+        ts: float,
+    ) -> None:
+        """A non-IP Ethernet frame that breaks IEEE 802.3 (lurewatch.net.pcap.frames)."""
+        problem = ethernet_problem(kind, fend - off, fend - base, cut)
+        if problem:
+            frame = data[base : min(fend, base + 12)]
+            key = ("frame: " + problem, frame, b"")
+            if key not in self.orphans and len(self.orphans) < MAX_ORPHANS:
+                self.orphans[key] = frame_row(frame, number, ts, problem, self.name)
+
     def _rows(self) -> Iterator[Item]:
         for f in self.done:
             fid = flow_id(f)
@@ -148,9 +168,11 @@ class Engine:
                 if link == 1 and caplen >= 14 and data[base + 12] == 8 and data[base + 13] == 0:
                     version, off = 4, base + 14
                 else:
-                    version, off, _ = ip_start(link, data, base, fend)
+                    version, off, kind = ip_start(link, data, base, fend)
                     if not version:
                         non_ip += 1
+                        if link == ETHERNET:
+                            self._frame(data, base, fend, off, kind, caplen < wirelen, number, ts)
                         continue
                 room = wirelen - (off - base)  # bytes of IP packet on the wire
                 pending: list[tuple[str, str]] | None = None
