@@ -204,10 +204,12 @@ def _ingest_logs(
             on_progress(_size(inp))
 
 
-def _after_flows(store: Store, summary: IngestSummary) -> None:
-    """Flows just stored get their server names and the anomalies their states imply."""
+def _after_flows(store: Store, summary: IngestSummary, zeek_files: list[str]) -> None:
+    """Flows just stored get their server names, and those of the Zeek logs just read the
+    anomalies their states imply."""
     name_flows(store)
-    summary.added["net_anomaly"] += derive_flow_state_anomalies(store)
+    if zeek_files:
+        summary.added["net_anomaly"] += derive_flow_state_anomalies(store, files=zeek_files)
 
 
 def _bulk_conn(inp: Input, writer: _Writer, summary: IngestSummary) -> bool:
@@ -282,7 +284,7 @@ def ingest_paths(
                 on_progress(size)
         writer.flush()
         if summary.added["flow"]:
-            _after_flows(store, summary)
+            _after_flows(store, summary, [str(i.path) for i in logs if i.format == "zeek"])
     finally:
         if pool is not None:
             pool.close()
