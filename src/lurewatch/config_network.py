@@ -52,6 +52,9 @@ class Network:
     # ... and its median gap between connections is at least this many seconds (faster series
     # are streaming or polling sessions, not a sleeping implant).
     beacon_min_interval_seconds: float = 5.0
+    # ... and at most this many seconds: people's own daily rhythm (mail every morning) is
+    # regular at the scale of a day, so periods beyond a few hours are mostly human.
+    beacon_max_interval_seconds: float = 21600.0
     # One connection lasting at least this many seconds is long ...
     long_connection_seconds: int = 3600
     # ... and so is a (host, destination, port) pair connected at least this long in one day,
@@ -88,6 +91,11 @@ class Network:
                 raise ConfigError(f"network.{name} must not be negative")
         if not 0 < self.beacon_min_score <= 1:
             raise ConfigError("network.beacon_min_score must be above 0 and at most 1")
+        if not 0 < self.beacon_min_interval_seconds < self.beacon_max_interval_seconds:
+            raise ConfigError(
+                "network.beacon_min_interval_seconds must be above 0 and below "
+                "beacon_max_interval_seconds"
+            )
         if self.beacon_min_connections < 4:
             raise ConfigError("network.beacon_min_connections must be at least 4")
         if self.long_connection_seconds < 1 or self.long_connection_total_seconds < 1:

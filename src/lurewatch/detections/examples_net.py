@@ -86,9 +86,10 @@ def usual_history(
         for day in range(days, 0, -1):
             base = WHEN - dt.timedelta(days=day)
             for i, (ip, port, tr, proto, domain, sent) in enumerate(_DAILY):
-                at = base + dt.timedelta(minutes=7 * i + day % 5)
-                # Days differ a little, as real ones do: the volume rule needs some spread.
-                size = int(sent * sent_scale * (1 + (day % 7) / 10))
+                # Days differ, as real ones do: people start work at different hours, and the
+                # volume rule needs some spread of sizes.
+                at = base + dt.timedelta(minutes=7 * i + (day * day * 37 + i * 61) % 420)
+                size = int(sent * sent_scale * (1 + ((day * 13 + i * 7) % 10) / 8))
                 out.append(flow(host, ip, port, at=at, transport=tr, protocol=proto,
                                 domain=domain, sent=size))  # fmt: skip
     return {"flow": out}
