@@ -77,9 +77,7 @@ _DAILY = (
 )
 
 
-def usual_history(
-    hosts: Iterable[str] = HOSTS, days: int = 30, sent_scale: float = 1.0
-) -> Events:
+def usual_history(hosts: Iterable[str] = HOSTS, days: int = 30, sent_scale: float = 1.0) -> Events:
     """Every host's ordinary traffic on each of `days` days before WHEN (past learning)."""
     out: list[dict[str, Any]] = []
     for host in hosts:

@@ -87,7 +87,9 @@ def _second_pass(g: Any, first: Any) -> Any:
     ratio = j._gap.cast("float64") / ibis.greatest(j.gap_median, 1.0)
     multiple = ratio.round()
     on_beat = (
-        (multiple >= 1) & (multiple <= MAX_MULTIPLE) & ((ratio - multiple).abs() <= ON_BEAT_TOLERANCE)
+        (multiple >= 1)
+        & (multiple <= MAX_MULTIPLE)
+        & ((ratio - multiple).abs() <= ON_BEAT_TOLERANCE)
     )
     stats = j.group_by(list(SERIES)).aggregate(
         gap_mad=(j._gap - j.gap_median).abs().quantile(0.5, where=beat),
@@ -115,7 +117,9 @@ def _scores(s: Any, capture_ms: float) -> Any:
     ideal_ms = min(max(capture_ms, 1.0), IDEAL_SPAN_HOURS * 3_600_000.0)
     t = TIMING_WEIGHTS
     s = s.mutate(
-        timing_score=t["regularity"] * s.regularity + t["on_beat"] * s.on_beat + t["symmetry"] * s.symmetry,
+        timing_score=t["regularity"] * s.regularity
+        + t["on_beat"] * s.on_beat
+        + t["symmetry"] * s.symmetry,
         size_score=0.5 * s.size_regularity + 0.5 * s.size_mode_share,
         persistence_score=ibis.least(span_ms / ideal_ms, 1.0),
         count_score=ibis.least(s.connections.cast("float64") / FULL_COUNT, 1.0),

@@ -101,9 +101,16 @@ def run(ctx: DetectionContext) -> list[Finding]:
         message = _words(s) + (" Also: " + "; ".join(extra) + "." if extra else "")
         key = [s[k] for k in SERIES]
         out.append(
-            finding(RULE, key, rows, message, severity, beacon_score=round(s["score"], 3),
-                    period_seconds=round(s["gap_median"] / 1000, 1),
-                    connections=s["connections"])  # fmt: skip
+            finding(
+                RULE,
+                key,
+                rows,
+                message,
+                severity,
+                beacon_score=round(s["score"], 3),
+                period_seconds=round(s["gap_median"] / 1000, 1),
+                connections=s["connections"],
+            )  # fmt: skip
         )
     return out
 
@@ -113,8 +120,18 @@ _C2 = "185.220.101.4"
 
 def _jittered_with_missed_beats() -> dict[str, Any]:
     return scenario(
-        series(HOST, _C2, 443, count=60, every=300, jitter=0.15, skip=(7, 19, 20, 41),
-               protocol="ssl", domain="cdn.example-c2.net", sent=320)  # fmt: skip
+        series(
+            HOST,
+            _C2,
+            443,
+            count=60,
+            every=300,
+            jitter=0.15,
+            skip=(7, 19, 20, 41),
+            protocol="ssl",
+            domain="cdn.example-c2.net",
+            sent=320,
+        )  # fmt: skip
     )
 
 
@@ -166,8 +183,9 @@ DETECTIONS = [
         "service.",
         run=run,
         examples=(
-            Example("jittered 5-minute beacon with missed beats", True,
-                    _jittered_with_missed_beats()),  # fmt: skip
+            Example(
+                "jittered 5-minute beacon with missed beats", True, _jittered_with_missed_beats()
+            ),  # fmt: skip
             Example("hourly beacon on port 1177", True, _exact_hourly_bare_port()),
             Example("a person browsing", False, _browsing()),
             Example("NTP every 15 minutes (allowlisted)", False, _ntp_is_allowlisted()),

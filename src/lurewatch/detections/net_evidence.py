@@ -113,9 +113,8 @@ def destination_words(r: Row) -> str:
     name = r.get("destination.domain")
     where = f"{name} ({ip})" if name else ip
     proto = r.get("network.protocol")
-    return (
-        f"{where} port {r.get('network.transport') or 'ip'}/{r.get('destination.port')}"
-        + (f", {proto}" if proto else "")
+    return f"{where} port {r.get('network.transport') or 'ip'}/{r.get('destination.port')}" + (
+        f", {proto}" if proto else ""
     )
 
 

@@ -16,7 +16,8 @@ import ibis
 from lurewatch.baselines.flows import DOMAIN, HOST, IP, ORG, destination_rows, org_learning_cutoff
 from lurewatch.detections.base import Example, Finding, QueryDetection, Severity
 from lurewatch.detections.context import DetectionContext
-from lurewatch.detections.examples_net import HOST as WS, OTHER_HOST, WHEN, flow, scenario, series
+from lurewatch.detections.examples_net import HOST as WS
+from lurewatch.detections.examples_net import OTHER_HOST, WHEN, flow, scenario, series
 from lurewatch.detections.net_evidence import (
     destination_words,
     fetch_flows,
@@ -120,8 +121,18 @@ _C2 = "185.220.101.4"
 
 def _new_domain_with_data() -> dict[str, Any]:
     return scenario(
-        {"flow": [flow(WS, _C2, 443, protocol="ssl", domain="files-share.example-c2.net",
-                       sent=5_000_000)]}  # fmt: skip
+        {
+            "flow": [
+                flow(
+                    WS,
+                    _C2,
+                    443,
+                    protocol="ssl",
+                    domain="files-share.example-c2.net",
+                    sent=5_000_000,
+                )
+            ]
+        }  # fmt: skip
     )
 
 
@@ -182,8 +193,9 @@ DETECTIONS = [
             Example(
                 "a beacon to a new address",
                 True,
-                scenario(series(OTHER_HOST, "91.92.93.94", 8080, count=20, every=300,
-                                start=WHEN)),  # fmt: skip
+                scenario(
+                    series(OTHER_HOST, "91.92.93.94", 8080, count=20, every=300, start=WHEN)
+                ),  # fmt: skip
             ),
             Example("known name on a new address", False, _new_address_of_known_name()),
             Example("allowlisted update service", False, _benign_update_service()),
