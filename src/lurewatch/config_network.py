@@ -45,6 +45,11 @@ class Network:
     # A new destination reached by at most this many internal hosts is reported; one that many
     # hosts reach at once is a rollout, not an intrusion.
     rare_max_hosts: int = 2
+    # How many further signs a new destination needs before it is reported: a non-standard
+    # port, at least 1 MB sent, a bare address where the sensor names most destinations.
+    # People reach dozens of new sites a day, so 0 (every new destination, at low severity)
+    # suits only small or locked-down networks.
+    new_destination_min_signals: int = 1
     # Beaconing: score (0..1) from which a (host, destination, port) series is reported ...
     beacon_min_score: float = 0.8
     # ... when it has at least this many connections ...
@@ -86,7 +91,12 @@ class Network:
     benign_services_file: str = ""
 
     def validate(self) -> None:
-        for name in ("learning_days", "rare_max_hosts", "volume_min_bytes"):
+        for name in (
+            "learning_days",
+            "rare_max_hosts",
+            "volume_min_bytes",
+            "new_destination_min_signals",
+        ):
             if getattr(self, name) < 0:
                 raise ConfigError(f"network.{name} must not be negative")
         if not 0 < self.beacon_min_score <= 1:

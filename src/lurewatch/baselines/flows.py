@@ -47,7 +47,9 @@ def _scopes(f: Any, settings: Settings) -> Any:
 
 def normalized_protocol(p: Any) -> Any:
     """Lower case, the first of a list ("ssl,http" -> ssl), sensor aliases folded, "" unknown."""
-    first = p.fill_null("").lower().strip().re_replace(r",.*$", "")
+    p = p.fill_null("").lower().strip()
+    # A plain split, not a regular expression: this runs once per flow.
+    first = ibis.cases((p.contains(","), p.split(",")[0]), else_=p)
     cases = [(first == alias, name) for alias, name in _PROTOCOL_ALIASES.items()]
     return ibis.cases((first == "-", ""), *cases, else_=first)
 
@@ -75,7 +77,10 @@ def outbound(store: Store, settings: Settings, rows: Any = None) -> Any:
     j = f.mutate(_s_ip=f["source.ip"].fill_null(""), _d_ip=f["destination.ip"].fill_null(""))
     j = j.join(s, "_s_ip").join(d, "_d_ip")
     j = j.filter((j._s_scope == INTERNAL) & (j._d_scope != LOOPBACK))
-    domain = j["destination.domain"].lower().strip().re_replace(r"\.$", "").nullif("")
+    name = j["destination.domain"].lower().strip()
+    # The root's trailing dot goes; cheaper than a regular expression on every flow.
+    name = ibis.cases((name.endswith("."), name.substr(0, name.length() - 1)), else_=name)
+    domain = name.nullif("")
     transport = j["network.transport"].fill_null("").lower()
     out = j.select(
         j["event.id"],
@@ -125,32 +130,47 @@ def _insert(store: Store, table: str, expr: Any) -> int:
     return store.count(table) - before
 
 
-def _destination_host_level(o: Any) -> Any:
-    by_ip = o.select(
-        o["source.ip"],
-        o["@timestamp"],
-        o["event.id"],
-        o["source.bytes"],
-        **{"destination.key_type": ibis.literal(IP), "destination.key": o["destination.ip"]},
+PAIRS_TABLE = "_lw_flow_pairs"
+
+
+def _pairs(o: Any) -> Any:
+    """One row per (host, address, domain, transport, port, protocol, scope): the flows summed.
+
+    Both learned tables are built from this summary, so the flows are read once for them, and
+    far fewer rows are grouped again (a host reaches the same destination many times).
+    """
+    o = o.mutate(**{"service.port": port_key(o["network.transport"], o["destination.port"])})
+    keys = ["source.ip", "destination.ip", "destination.domain", "service.port",
+            "network.protocol", "lurewatch.destination_scope"]  # fmt: skip
+    stats = o.group_by(keys).aggregate(
+        first_seen=o["@timestamp"].min(),
+        last_seen=o["@timestamp"].max(),
+        connections=o.count(),
+        bytes_sent=o["source.bytes"].sum(),
+        _first=_earliest(o["@timestamp"], o["event.id"]),
     )
-    named = o.filter(o["destination.domain"].notnull())
-    by_domain = named.select(
-        named["source.ip"],
-        named["@timestamp"],
-        named["event.id"],
-        named["source.bytes"],
+    return stats.mutate(first_event_id=stats._first["i"]).drop("_first")
+
+
+def _destination_host_level(p: Any) -> Any:
+    p = internet(p)
+    by_ip = p.mutate(
+        **{"destination.key_type": ibis.literal(IP), "destination.key": p["destination.ip"]}
+    )
+    named = p.filter(p["destination.domain"].notnull())
+    by_domain = named.mutate(
         **{
             "destination.key_type": ibis.literal(DOMAIN),
             "destination.key": named["destination.domain"],
-        },
+        }
     )
     u = by_ip.union(by_domain)
     stats = u.group_by(["source.ip", "destination.key_type", "destination.key"]).aggregate(
-        first_seen=u["@timestamp"].min(),
-        last_seen=u["@timestamp"].max(),
-        connections=u.count(),
-        _bytes=u["source.bytes"].sum(),
-        _first=_earliest(u["@timestamp"], u["event.id"]),
+        first_seen=u.first_seen.min(),
+        last_seen=u.last_seen.max(),
+        connections=u.connections.sum(),
+        _bytes=u.bytes_sent.sum(),
+        _first=_earliest(u.first_seen, u.first_event_id),
     )
     return stats.mutate(
         **{"baseline.level": ibis.literal(HOST), "source.bytes": stats._bytes},
@@ -179,32 +199,19 @@ def _destination_org_level(store: Store) -> Any:
     )
 
 
-def _service_rows(o: Any) -> Any:
-    ports = o.select(
-        o["source.ip"],
-        o["@timestamp"],
-        o["event.id"],
-        o["destination.ip"],
-        **{
-            "service.kind": ibis.literal(PORT),
-            "service.key": port_key(o["network.transport"], o["destination.port"]),
-        },
-    )
-    spoken = o.filter(o["network.protocol"] != "")
-    protocols = spoken.select(
-        spoken["source.ip"],
-        spoken["@timestamp"],
-        spoken["event.id"],
-        spoken["destination.ip"],
-        **{"service.kind": ibis.literal(PROTOCOL), "service.key": spoken["network.protocol"]},
+def _service_rows(p: Any) -> Any:
+    ports = p.mutate(**{"service.kind": ibis.literal(PORT), "service.key": p["service.port"]})
+    spoken = p.filter(p["network.protocol"] != "")
+    protocols = spoken.mutate(
+        **{"service.kind": ibis.literal(PROTOCOL), "service.key": spoken["network.protocol"]}
     )
     u = ports.union(protocols)
     stats = u.group_by(["source.ip", "service.kind", "service.key"]).aggregate(
-        first_seen=u["@timestamp"].min(),
-        last_seen=u["@timestamp"].max(),
-        connections=u.count(),
+        first_seen=u.first_seen.min(),
+        last_seen=u.last_seen.max(),
+        connections=u.connections.sum(),
         destinations=u["destination.ip"].nunique(),
-        _first=_earliest(u["@timestamp"], u["event.id"]),
+        _first=_earliest(u.first_seen, u.first_event_id),
     )
     return stats.mutate(first_event_id=stats._first["i"])
 
@@ -230,9 +237,15 @@ def build_flow_baselines(store: Store, settings: Settings) -> int:
     if not store.scalar("SELECT count(*) FROM (SELECT 1 FROM flow LIMIT 1)"):
         return 0  # no flows: nothing to learn, and no query to compile
     o = outbound(store, settings)
-    n = _insert(store, "baseline_flow_destination", _destination_host_level(internet(o)))
-    n += _insert(store, "baseline_flow_destination", _destination_org_level(store))
-    n += _insert(store, "baseline_flow_service", _service_rows(o))
+    pairs_sql = ibis.to_sql(_pairs(o), dialect="duckdb")
+    store.execute(f"CREATE OR REPLACE TEMP TABLE {PAIRS_TABLE} AS {pairs_sql}")
+    try:
+        p = store.table(PAIRS_TABLE)
+        n = _insert(store, "baseline_flow_destination", _destination_host_level(p))
+        n += _insert(store, "baseline_flow_destination", _destination_org_level(store))
+        n += _insert(store, "baseline_flow_service", _service_rows(p))
+    finally:
+        store.execute(f"DROP TABLE IF EXISTS {PAIRS_TABLE}")
     return n + _insert(store, "baseline_flow_volume", _volume_rows(o))
 
 

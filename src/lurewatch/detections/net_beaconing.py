@@ -22,6 +22,7 @@ from lurewatch.detections.net_evidence import (
     human_bytes,
     human_seconds,
     nonstandard_port,
+    only,
     policy,
     sample_flows,
     when,
@@ -37,7 +38,7 @@ def _prevalence(ctx: DetectionContext, keys: list[str]) -> dict[str, int]:
         return {}
     b = destination_rows(ctx.store, ORG)
     rows = ctx.store.ibis.to_pyarrow(
-        b.filter(b["destination.key"].isin(sorted(set(keys)))).select("destination.key", "hosts")
+        only(b, "destination.key", keys).select("destination.key", "hosts")
     ).to_pylist()
     return {r["destination.key"]: int(r["hosts"]) for r in rows}
 
@@ -47,7 +48,7 @@ def _evidence(ctx: DetectionContext, found: list[dict[str, Any]]) -> dict[tuple[
     if not found:
         return {}
     f = ctx.store.table("flow")
-    f = f.filter(f["source.ip"].isin(sorted({s["source.ip"] for s in found})))
+    f = only(f, "source.ip", (s["source.ip"] for s in found))
     keys = ibis.memtable({k: [s[k] for s in found] for k in SERIES})
     o = outbound(ctx.store, ctx.settings, f).semi_join(keys, list(SERIES))
     return sample_flows(ctx, o, list(SERIES))
@@ -55,7 +56,7 @@ def _evidence(ctx: DetectionContext, found: list[dict[str, Any]]) -> dict[tuple[
 
 def _words(s: dict[str, Any]) -> str:
     period = human_seconds(s["gap_median"] / 1000)
-    mad = human_seconds(s["gap_mad"] / 1000)
+    spread = human_seconds((s["gap_q3"] - s["gap_q1"]) / 1000)
     where = s["domain"] or s["address"]
     if s["domain"] and s["addresses"] > 1:
         where += f" ({s['addresses']} addresses, e.g. {s['address']})"
@@ -64,7 +65,7 @@ def _words(s: dict[str, Any]) -> str:
     return (
         f"{s['source.ip']} connected to {where} on {s['network.transport']}/"
         f"{s['destination.port']} {s['connections']} times between {when(s['first_seen'])} and "
-        f"{when(s['last_seen'])}, about every {period} (median gap; MAD {mad}; "
+        f"{when(s['last_seen'])}, about every {period} (median gap; interquartile range {spread}; "
         f"{s['on_beat']:.0%} of gaps on the beat or a whole number of missed beats), sending "
         f"{human_bytes(s['size_median'])} a time (median; {s['size_mode_share']:.0%} exactly "
         f"{human_bytes(s['size_mode'])}; {human_bytes(s['bytes_sent'])} in all). Beacon score "

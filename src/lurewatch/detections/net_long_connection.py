@@ -22,6 +22,7 @@ from lurewatch.detections.net_evidence import (
     finding,
     human_bytes,
     human_seconds,
+    only,
     policy,
     raised,
     sample_flows,
@@ -66,7 +67,7 @@ def _evidence(ctx: DetectionContext, pairs: list[tuple[Any, ...]]) -> dict[tuple
     if not pairs:
         return {}
     f = ctx.store.table("flow")
-    f = f.filter(f["source.ip"].isin(sorted({p[0] for p in pairs})))
+    f = only(f, "source.ip", (p[0] for p in pairs))
     keys = ibis.memtable({k: [p[i] for p in pairs] for i, k in enumerate(PAIR)})
     o = internet(outbound(ctx.store, ctx.settings, f)).semi_join(keys, list(PAIR))
     return sample_flows(ctx, o, list(PAIR), [o["flow.duration"].desc(), o["event.id"]])
@@ -77,10 +78,8 @@ def _rare(ctx: DetectionContext, keys: list[str]) -> set[str]:
     if not keys:
         return set()
     b = destination_rows(ctx.store, ORG)
-    b = b.filter(
-        b["destination.key"].isin(sorted(set(keys)))
-        & (b.hosts <= ctx.settings.network.rare_max_hosts)
-    )
+    b = only(b, "destination.key", keys)
+    b = b.filter(b.hosts <= ctx.settings.network.rare_max_hosts)
     return set(ctx.store.ibis.to_pyarrow(b.select("destination.key")).column(0).to_pylist())
 
 

@@ -57,7 +57,18 @@ def new_destinations(ctx: DetectionContext) -> list[dict[str, Any]]:
     return list(ctx.store.ibis.to_pyarrow(new).to_pylist())
 
 
-def _signals(c: dict[str, Any], r: dict[str, Any]) -> list[str]:
+def _sensor_names_destinations(ctx: DetectionContext) -> bool:
+    """Whether any flow carries a server name: only then is a bare address a sign."""
+    assert ctx.store is not None
+    return bool(
+        ctx.store.scalar(
+            "SELECT count(*) FROM (SELECT 1 FROM baseline_flow_destination "
+            "WHERE \"destination.key_type\" = 'domain' LIMIT 1)"
+        )
+    )
+
+
+def _signals(c: dict[str, Any], r: dict[str, Any], names_known: bool) -> list[str]:
     """What makes this new destination more than new."""
     out = []
     port = nonstandard_port(r.get("network.transport"), r.get("destination.port"),
@@ -66,7 +77,7 @@ def _signals(c: dict[str, Any], r: dict[str, Any]) -> list[str]:
         out.append(f"it was reached on a non-standard port ({port})")
     if int(c["source.bytes"] or 0) >= DATA_SENT_BYTES:
         out.append(f"more than {human_bytes(DATA_SENT_BYTES)} went out to it")
-    if c["destination.key_type"] == IP and not r.get("destination.domain"):
+    if names_known and c["destination.key_type"] == IP and not r.get("destination.domain"):
         out.append("it was reached by bare address, with no server name")
     return out
 
@@ -75,6 +86,8 @@ def run(ctx: DetectionContext) -> list[Finding]:
     cands = new_destinations(ctx)
     firsts = fetch_flows(ctx, (c["first_event_id"] for c in cands))
     pol = policy(ctx)
+    names_known = _sensor_names_destinations(ctx)
+    need = ctx.settings.network.new_destination_min_signals
     kept = []
     for c in sorted(cands, key=lambda c: (c["first_seen"], c["source.ip"], c["destination.key"])):
         r = firsts.get(c["first_event_id"])
@@ -85,11 +98,13 @@ def run(ctx: DetectionContext) -> list[Finding]:
             continue
         if pol.skips(RULE, c["source.ip"], r.get("destination.ip"), r.get("destination.domain")):
             continue
-        kept.append((c, r))
-    samples = flows_between(ctx, [(c["source.ip"], c["destination.key"]) for c, _ in kept])
+        signals = _signals(c, r, names_known)
+        if len(signals) < need:
+            continue
+        kept.append((c, r, signals))
+    samples = flows_between(ctx, [(c["source.ip"], c["destination.key"]) for c, _, _ in kept])
     out = []
-    for c, r in kept:
-        signals = _signals(c, r)
+    for c, r, signals in kept:
         severity: Severity = raised("low", len(signals))
         what = "domain" if c["destination.key_type"] == DOMAIN else "address"
         others = int(c["org_hosts"]) - 1
@@ -151,6 +166,12 @@ def _benign_update_service() -> dict[str, Any]:
                                    domain="download.windowsupdate.com")]})  # fmt: skip
 
 
+def _new_site_nothing_else() -> dict[str, Any]:
+    # One more new website on 443 with a page's worth of request: people do this all day.
+    return scenario({"flow": [flow(WS, "151.101.1.69", 443, protocol="ssl",
+                                   domain="recipes.example.org")]})  # fmt: skip
+
+
 def _during_learning() -> dict[str, Any]:
     return scenario({"flow": [flow(WS, "45.76.12.27", 1177)]}, history=False)
 
@@ -177,9 +198,10 @@ DETECTIONS = [
         description="An internal host opens a connection to an internet destination (the "
         "server name from SNI/HTTP/DNS when known, else the address) that no internal host "
         "reached before, after network.learning_days of history, and that at most "
-        "network.rare_max_hosts hosts reach in all. One alert per (host, destination). Low by "
-        "itself; one level up for each of: a non-standard or unregistered port, at least 1 MB "
-        "sent, a bare address without any server name.",
+        "network.rare_max_hosts hosts reach in all. One alert per (host, destination). Signs: "
+        "a non-standard or unregistered port, at least 1 MB sent, a bare address where the "
+        "sensor names other destinations; network.new_destination_min_signals of them are "
+        "needed (default 1), and each raises the severity one level from low.",
         false_positives="New but legitimate sites and services used by one person; software "
         "with its own update or telemetry servers. Name trusted services in "
         "network.allow_domains, and scanners or proxies in network.host_roles.",
@@ -198,6 +220,7 @@ DETECTIONS = [
                 ),  # fmt: skip
             ),
             Example("known name on a new address", False, _new_address_of_known_name()),
+            Example("new website and nothing else", False, _new_site_nothing_else()),
             Example("allowlisted update service", False, _benign_update_service()),
             Example("during the learning period", False, _during_learning()),
             Example("new internal server", False, _internal_server()),

@@ -22,6 +22,7 @@ from lurewatch.detections.net_evidence import (
     fetch_flows,
     finding,
     nonstandard_port,
+    only,
     policy,
     raised,
     when,
@@ -49,7 +50,7 @@ def _usual(ctx: DetectionContext, hosts: list[str]) -> dict[tuple[str, str], lis
     if not hosts:
         return {}
     b = ctx.store.table("baseline_flow_service")
-    rows = ctx.store.ibis.to_pyarrow(b.filter(b["source.ip"].isin(hosts))).to_pylist()
+    rows = ctx.store.ibis.to_pyarrow(only(b, "source.ip", hosts)).to_pylist()
     out: dict[tuple[str, str], list[tuple[int, str, Any]]] = {}
     for r in rows:
         out.setdefault((r["source.ip"], r["service.kind"]), []).append(
@@ -63,10 +64,8 @@ def _rare_destinations(ctx: DetectionContext, keys: list[str]) -> set[str]:
     if not keys:
         return set()
     b = destination_rows(ctx.store, ORG)
-    b = b.filter(
-        b["destination.key"].isin(sorted(set(keys)))
-        & (b.hosts <= ctx.settings.network.rare_max_hosts)
-    )
+    b = only(b, "destination.key", keys)
+    b = b.filter(b.hosts <= ctx.settings.network.rare_max_hosts)
     return set(ctx.store.ibis.to_pyarrow(b.select("destination.key")).column(0).to_pylist())
 
 

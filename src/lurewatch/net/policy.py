@@ -17,7 +17,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -72,6 +72,7 @@ def load_benign_services(path: str = "") -> BenignServices:
     return parse_benign_services(text, path)
 
 
+@lru_cache(maxsize=65536)
 def _address(ip: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     text = (ip or "").strip().lower()
     if text.startswith("::ffff:") and "." in text:
