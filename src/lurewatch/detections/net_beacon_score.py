@@ -26,6 +26,9 @@ Work: one pass gives the quartiles of gaps and sizes, a second pass over the row
 that could still reach the threshold (their score with perfect on-beat and mode shares) gives
 those shares. Most series of people fail the first pass, so the second reads few rows.
 
+Where gaps alternate (a call and its retry), the period is measured over two gaps instead of
+one, whichever is the more regular: RITA-style scores see such a series as irregular.
+
 Gaps under a second are one beat (an implant may open several connections per call), so they
 are left out of the gap statistics but counted as connections.
 """
@@ -78,7 +81,11 @@ def _gaps(ctx: DetectionContext, min_connections: int) -> Any:
     o = o.select(*SERIES, "@timestamp", "event.id", "source.bytes", "destination.domain",
                  "destination.ip")  # fmt: skip
     w = ibis.window(group_by=[o[k] for k in SERIES], order_by=[o["@timestamp"], o["event.id"]])
-    return o.mutate(_gap=o["@timestamp"].delta(o["@timestamp"].lag().over(w), unit="millisecond"))
+    ts = o["@timestamp"]
+    return o.mutate(
+        _gap=ts.delta(ts.lag().over(w), unit="millisecond"),
+        _gap2=ts.delta(ts.lag(2).over(w), unit="millisecond"),
+    )
 
 
 def _first_pass(g: Any) -> Any:
@@ -92,12 +99,21 @@ def _first_pass(g: Any) -> Any:
         last_seen=g["@timestamp"].max(),
         gaps=beat.sum(),
         _gq=g._gap.quantile(quartiles, where=beat),
+        _gq2=g._gap2.quantile(quartiles, where=beat),
         _sq=g["source.bytes"].quantile(quartiles),
     )
+    # The period is one gap, or two where gaps alternate (a call and its retry, 9 s then 14 s):
+    # whichever step is the more regular (smaller spread for its median) sets the beat.
+    one = (a._gq[2] - a._gq[0]) / ibis.greatest(a._gq[1], 1.0)
+    two = (a._gq2[2] - a._gq2[0]) / ibis.greatest(a._gq2[1], 1.0)
+    # Two gaps halve the relative spread of mere jitter; alternation shrinks it far more.
+    a = a.mutate(step=ibis.cases((two.notnull() & (two * 4 < one), 2), else_=1))
+    pick = ibis.cases((a.step == 2, a._gq2), else_=a._gq)
+    a = a.mutate(_p=pick)
     return a.mutate(
-        gap_q1=a._gq[0], gap_median=a._gq[1], gap_q3=a._gq[2],
+        gap_q1=a._p[0], gap_median=a._p[1], gap_q3=a._p[2],
         size_q1=a._sq[0], size_median=a._sq[1], size_q3=a._sq[2],
-    ).drop("_gq", "_sq")  # fmt: skip
+    ).drop("_gq", "_gq2", "_sq", "_p")  # fmt: skip
 
 
 def _partial_scores(s: Any, capture_ms: float) -> Any:
@@ -132,10 +148,11 @@ def _combined(s: Any, on_beat: Any, mode_share: Any) -> Any:
 def _shares(g: Any, cands: Any) -> Any:
     """For the candidate series only: the on-beat share of gaps, the most common size and its
     share, and the destination's name and addresses."""
-    keep = cands.select(*SERIES, "gap_median")
+    keep = cands.select(*SERIES, "gap_median", "step")
     j = g.join(keep, list(SERIES))
     beat = j._gap >= SAME_BEAT_MS
-    ratio = j._gap.cast("float64") / ibis.greatest(j.gap_median, 1.0)
+    gap = ibis.cases((j.step == 2, j._gap2), else_=j._gap)
+    ratio = gap.cast("float64") / ibis.greatest(j.gap_median, 1.0)
     multiple = ratio.round()
     on_beat = (
         (multiple >= 1)
@@ -143,7 +160,7 @@ def _shares(g: Any, cands: Any) -> Any:
         & ((ratio - multiple).abs() <= ON_BEAT_TOLERANCE)
     )
     per_series = j.group_by(list(SERIES)).aggregate(
-        on_beat=on_beat.cast("float64").mean(where=beat),
+        on_beat=on_beat.cast("float64").mean(where=beat & gap.notnull()),
         domain=j["destination.domain"].max(),
         addresses=j["destination.ip"].nunique(),
         address=j["destination.ip"].max(),

@@ -56,6 +56,8 @@ def _evidence(ctx: DetectionContext, found: list[dict[str, Any]]) -> dict[tuple[
 
 def _words(s: dict[str, Any]) -> str:
     period = human_seconds(s["gap_median"] / 1000)
+    if s["step"] == 2:
+        period += " per two connections (gaps alternate)"
     spread = human_seconds((s["gap_q3"] - s["gap_q1"]) / 1000)
     where = s["domain"] or s["address"]
     if s["domain"] and s["addresses"] > 1:
