@@ -113,23 +113,25 @@ def evaluate_scenario(scenario: Path, learning_days: int) -> dict[str, Any]:
     settings.organization.internal_networks += [
         f"{ip}/{128 if ':' in ip else 32}" for ip in sorted(local)
     ]
-    with tempfile.TemporaryDirectory(prefix="lurewatch-n3-eval-") as tmp:
-        with Store(Path(tmp) / "eval.duckdb") as store:
-            store.insert("flow", rows)
-            build_baselines(store, settings)
-            ctx = DetectionContext(settings=settings, store=store)
-            alerts = {
-                d.id: d.run(ctx)
-                for d in all_detections()
-                if d.clause == "N3" and isinstance(d, QueryDetection)
-            }
-            internal = {
-                r["event.id"]: r["source.ip"]
-                for r in store.rows(
-                    'SELECT DISTINCT "event.id", "source.ip" FROM flow WHERE "source.ip" IN '
-                    '(SELECT DISTINCT "source.ip" FROM baseline_flow_service)'
-                )
-            }
+    with (
+        tempfile.TemporaryDirectory(prefix="lurewatch-n3-eval-") as tmp,
+        Store(Path(tmp) / "eval.duckdb") as store,
+    ):
+        store.insert("flow", rows)
+        build_baselines(store, settings)
+        ctx = DetectionContext(settings=settings, store=store)
+        alerts = {
+            d.id: d.run(ctx)
+            for d in all_detections()
+            if d.clause == "N3" and isinstance(d, QueryDetection)
+        }
+        internal = {
+            r["event.id"]: r["source.ip"]
+            for r in store.rows(
+                'SELECT DISTINCT "event.id", "source.ip" FROM flow WHERE "source.ip" IN '
+                '(SELECT DISTINCT "source.ip" FROM baseline_flow_service)'
+            )
+        }
     label = {r["event.id"]: _is_malicious(r["event.extra"]) for r in rows}
     series = {r["event.id"]: (r["source.ip"], r["destination.ip"], r["destination.port"])
               for r in rows}  # fmt: skip

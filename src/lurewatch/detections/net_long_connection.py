@@ -32,11 +32,32 @@ RULE = "net_long_connection"
 PAIR = ("source.ip", "destination.key", "network.transport", "destination.port")
 
 
+def _candidate_flows(ctx: DetectionContext) -> Any:
+    """Flows of (source, destination address, port, day) groups whose durations could pass a
+    threshold, found on the raw flows first: few groups can, and only their flows are enriched.
+    Destinations are keyed as the rule keys them (name, else address), so time added up over
+    a name's several addresses is not lost."""
+    assert ctx.store is not None
+    n = ctx.settings.network
+    f = ctx.store.table("flow")
+    key = ["source.ip", "_k", "destination.port", "_day"]
+    f = f.mutate(
+        _day=f["@timestamp"].truncate("D"),
+        _k=f["destination.domain"].lower().strip().fill_null(f["destination.ip"]),
+    )
+    d = f["flow.duration"].fill_null(0.0)
+    g = f.group_by(key).aggregate(_longest=d.max(), _total=d.sum())
+    g = g.filter(
+        (g._longest >= n.long_connection_seconds) | (g._total >= n.long_connection_total_seconds)
+    )
+    return f.semi_join(g.select(*key), key).drop("_day", "_k")
+
+
 def long_pairs(ctx: DetectionContext) -> list[dict[str, Any]]:
     """Per (pair, day) where one connection or the added-up time reaches the thresholds."""
     assert ctx.store is not None
     n = ctx.settings.network
-    o = internet(outbound(ctx.store, ctx.settings))
+    o = internet(outbound(ctx.store, ctx.settings, _candidate_flows(ctx)))
     o = o.mutate(
         day=o["@timestamp"].truncate("D"),
         _end=o["event.end"].fill_null(o["@timestamp"]),
