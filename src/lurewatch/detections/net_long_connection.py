@@ -33,24 +33,22 @@ PAIR = ("source.ip", "destination.key", "network.transport", "destination.port")
 
 
 def _candidate_flows(ctx: DetectionContext) -> Any:
-    """Flows of (source, destination address, port, day) groups whose durations could pass a
-    threshold, found on the raw flows first: few groups can, and only their flows are enriched.
-    Destinations are keyed as the rule keys them (name, else address), so time added up over
-    a name's several addresses is not lost."""
+    """The flows that could make a pair pass a threshold, screened on the raw flows: every flow
+    at least long_connection_seconds long, and every flow of a host-day whose durations add up
+    to long_connection_total_seconds (a pair's time within a day is part of its host's).
+    Few host-days pass, and grouping by host and day is cheap; only these flows are enriched.
+    """
     assert ctx.store is not None
     n = ctx.settings.network
     f = ctx.store.table("flow")
-    key = ["source.ip", "_k", "destination.port", "_day"]
-    f = f.mutate(
-        _day=f["@timestamp"].truncate("D"),
-        _k=f["destination.domain"].lower().strip().fill_null(f["destination.ip"]),
+    f = f.mutate(_day=f["@timestamp"].truncate("D"), _d=f["flow.duration"].fill_null(0.0))
+    busy = f.group_by(["source.ip", "_day"]).aggregate(_total=f._d.sum())
+    busy = busy.filter(busy._total >= n.long_connection_total_seconds).select(
+        "source.ip", "_day", _busy=ibis.literal(True)
     )
-    d = f["flow.duration"].fill_null(0.0)
-    g = f.group_by(key).aggregate(_longest=d.max(), _total=d.sum())
-    g = g.filter(
-        (g._longest >= n.long_connection_seconds) | (g._total >= n.long_connection_total_seconds)
-    )
-    return f.semi_join(g.select(*key), key).drop("_day", "_k")
+    j = f.left_join(busy, ["source.ip", "_day"])
+    j = j.filter(j._busy.notnull() | (j._d >= n.long_connection_seconds))
+    return j.drop(*[c for c in j.columns if c.startswith("_") or c.endswith("_right")])
 
 
 def long_pairs(ctx: DetectionContext) -> list[dict[str, Any]]:
