@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_type_hints
 
+from lurewatch.config_network import Network
 from lurewatch.errors import ConfigError
 
 
@@ -344,6 +345,7 @@ class Settings:
     processes: Processes = field(default_factory=Processes)
     calls: Calls = field(default_factory=Calls)
     chat: Chat = field(default_factory=Chat)
+    network: Network = field(default_factory=Network)
     source: str = "defaults"
 
     def validate(self) -> None:
@@ -365,6 +367,7 @@ class Settings:
                     f"scope.{name}: monitoring {name} needs an owner and a legal_basis recorded"
                 )
         self.calls.validate()
+        self.network.validate()
 
 
 def _build(cls: type, data: dict[str, Any], where: str) -> Any:

@@ -428,6 +428,42 @@ BASELINE_PROC_NET = _cols(
     ("first_event_id", "VARCHAR", "the first connection (proc_net event.id)"),
 )
 
+# -- N3 flow baselines (baselines/flows.py): what each internal host usually reaches, over what,
+# and how much it sends. Hosts are flow originators (source.ip) inside organization.internal_networks.
+
+BASELINE_FLOW_DESTINATION = _cols(
+    ("baseline.level", "VARCHAR", "host (one host's history) or org (every host together)"),
+    ("source.ip", "VARCHAR", "the internal host, on host rows; null on org rows"),
+    ("destination.key_type", "VARCHAR", "domain (server name known) or ip"),
+    ("destination.key", "VARCHAR", "the domain, lower case, or the address"),
+    ("first_seen", "TIMESTAMP", "first flow to it"),
+    ("last_seen", "TIMESTAMP", ""),
+    ("connections", "BIGINT", ""),
+    ("source.bytes", "BIGINT", "bytes sent to it"),
+    ("hosts", "BIGINT", "distinct internal hosts that reached it (org-wide prevalence)"),
+    ("first_event_id", "VARCHAR", "the first flow (flow event.id)"),
+)
+
+BASELINE_FLOW_SERVICE = _cols(
+    ("source.ip", "VARCHAR", "the internal host"),
+    ("service.kind", "VARCHAR", "port (transport/port) or protocol (application protocol)"),
+    ("service.key", "VARCHAR", "tcp/443, udp/dynamic, ... or tls, http, ssh, ..."),
+    ("first_seen", "TIMESTAMP", ""),
+    ("last_seen", "TIMESTAMP", ""),
+    ("connections", "BIGINT", ""),
+    ("destinations", "BIGINT", "distinct destination addresses"),
+    ("first_event_id", "VARCHAR", "the first flow (flow event.id)"),
+)
+
+BASELINE_FLOW_VOLUME = _cols(
+    ("source.ip", "VARCHAR", "the internal host"),
+    ("day", "TIMESTAMP", "UTC day"),
+    ("source.bytes", "BIGINT", "bytes the host sent to internet destinations that day"),
+    ("destination.bytes", "BIGINT", "bytes it received from them"),
+    ("connections", "BIGINT", ""),
+    ("destinations", "BIGINT", "distinct destination addresses"),
+)
+
 TABLES: dict[str, tuple[Column, ...]] = {
     "email": EMAIL,
     "email_recipient": EMAIL_RECIPIENT,
@@ -451,6 +487,9 @@ TABLES: dict[str, tuple[Column, ...]] = {
     "baseline_url_domain": BASELINE_URL_DOMAIN,
     "url_click": URL_CLICK,
     "baseline_proc_net": BASELINE_PROC_NET,
+    "baseline_flow_destination": BASELINE_FLOW_DESTINATION,
+    "baseline_flow_service": BASELINE_FLOW_SERVICE,
+    "baseline_flow_volume": BASELINE_FLOW_VOLUME,
 }
 
 # Tables whose rows are events: they are deduplicated on `event.id`.

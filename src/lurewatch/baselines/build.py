@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from lurewatch.baselines.calls import build_call_baseline
+from lurewatch.baselines.flows import build_flow_baselines
 from lurewatch.baselines.proc_net import build_proc_net_baseline
 from lurewatch.baselines.senders import build_sender_baseline
 from lurewatch.baselines.transfers import build_transfer_baselines
@@ -21,4 +22,5 @@ def build_baselines(store: Store, settings: Settings) -> dict[str, int]:
         "chat_transfers": build_transfer_baselines(store),
         "proc_net": build_proc_net_baseline(store, settings),
         "calls": build_call_baseline(store),
+        "flows": build_flow_baselines(store, settings),
     }

@@ -12,7 +12,7 @@ from __future__ import annotations
 from lurewatch.detections.anomaly_alerts import anomaly_groups
 from lurewatch.detections.base import Example, Finding, QueryDetection
 from lurewatch.detections.context import DetectionContext
-from lurewatch.detections.examples_net import anomaly
+from lurewatch.detections.examples_anomalies import anomaly
 
 NAMES = (
     "http_malformed",

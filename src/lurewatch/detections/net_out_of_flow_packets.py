@@ -13,7 +13,7 @@ from __future__ import annotations
 from lurewatch.detections.anomaly_alerts import anomaly_groups
 from lurewatch.detections.base import Example, Finding, QueryDetection
 from lurewatch.detections.context import DetectionContext
-from lurewatch.detections.examples_net import anomaly
+from lurewatch.detections.examples_anomalies import anomaly
 from lurewatch.net.anomalies import ANOMALIES
 
 NAMES = tuple(n for n, a in ANOMALIES.items() if a.clause == "N2")
