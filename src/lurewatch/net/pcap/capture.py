@@ -83,39 +83,45 @@ class CaptureReader:
 
     # -- classic pcap ------------------------------------------------------------------------
 
+    def classic(self) -> PcapRecords | None:
+        """The record stream of a classic pcap file whose link type lurewatch reads, for a
+        caller that walks the records itself; None for anything else (read it with
+        `batches()`, which reports why it cannot be read)."""
+        try:
+            fh = self.path.open("rb")
+        except OSError:
+            return None
+        head = fh.read(24)
+        if len(head) == 24 and head[:4] in PCAP_MAGICS:
+            records = PcapRecords(self, fh, head)
+            if records.link in SUPPORTED_LINK_TYPES:
+                return records
+        fh.close()
+        return None
+
     def _pcap(self, fh: BinaryIO, magic: bytes) -> Iterator[Batch]:
-        order, scale = PCAP_MAGICS[magic]
         rest = fh.read(20)
         if len(rest) < 20:
             self._reject(0, "pcap file header cut short: fewer than 24 bytes")
             return
-        link = struct.unpack(order + "I", rest[16:20])[0] & 0xFFFF
+        records = PcapRecords(self, fh, magic + rest)
+        link, scale = records.link, records.scale
         supported = link in SUPPORTED_LINK_TYPES
-        unpack_from = struct.Struct(order + "IIII").unpack_from
-        buf, pos, base = b"", 0, 24  # base: file offset of buf[0]
-        number = 0
-        while True:
-            chunk = fh.read(CHUNK)
-            if not chunk:
-                break
-            base += pos
-            buf = buf[pos:] + chunk
+        unpack_from = records.record.unpack_from
+        buf, pos, number = b"", 0, 0
+        while buf := records.refill(buf, pos, number):
             pos, end = 0, len(buf)
             batch: list[Packet] = []
             append = batch.append
             while pos + 16 <= end:
                 sec, frac, caplen, wirelen = unpack_from(buf, pos)
-                if caplen > MAX_RECORD:
-                    self._reject(
-                        base + pos,
-                        f"packet {number + 1} at byte {base + pos} claims {caplen} bytes: "
-                        f"the file is damaged; reading stopped after {number} packet(s)",
-                    )
-                    self.packets += len(batch)
-                    yield buf, batch
-                    return
                 stop = pos + 16 + caplen
                 if stop > end:
+                    if caplen > MAX_RECORD:
+                        records.damaged(pos, number, caplen)
+                        self.packets += len(batch)
+                        yield buf, batch
+                        return
                     break
                 number += 1
                 if supported:
@@ -126,12 +132,6 @@ class CaptureReader:
             self.packets += len(batch)
             if batch:
                 yield buf, batch
-        if pos < len(buf):
-            self._reject(
-                base + pos,
-                f"file cut short: packet {number + 1} at byte {base + pos} is incomplete "
-                f"({len(buf) - pos} bytes left); {number} complete packet(s) read",
-            )
 
     # -- pcapng ------------------------------------------------------------------------------
 
@@ -222,6 +222,53 @@ class CaptureReader:
                 f"file cut short: block after packet {number} at byte {base + pos} is "
                 f"incomplete ({len(buf) - pos} bytes left); {number} complete packet(s) read",
             )
+
+
+class PcapRecords:
+    """The records of a classic pcap file, a chunk at a time.
+
+    The caller walks the 16-byte record headers (`record`) through each chunk itself, with no
+    object made per packet, and asks for the next chunk with the position of the first record
+    it could not finish. A record longer than MAX_RECORD cannot fit in a chunk, so the caller
+    needs to check the length only of a record that runs past the chunk's end.
+    """
+
+    def __init__(self, reader: CaptureReader, fh: BinaryIO, header: bytes) -> None:
+        self.reader = reader
+        self.fh = fh
+        order, self.scale = PCAP_MAGICS[header[:4]]
+        self.link: int = struct.unpack(order + "I", header[20:24])[0] & 0xFFFF
+        self.record = struct.Struct(order + "IIII")  # seconds, fraction, captured, wire length
+        self.base = 24  # file offset of the current chunk's first byte
+
+    def refill(self, buf: bytes, pos: int, number: int) -> bytes:
+        """The bytes of `buf` from `pos` on, followed by the next chunk; empty at the end of
+        the file (a record left incomplete there is reported: `number` were read)."""
+        chunk = self.fh.read(CHUNK)
+        if not chunk:
+            if pos < len(buf):
+                self.reader._reject(
+                    self.base + pos,
+                    f"file cut short: packet {number + 1} at byte {self.base + pos} is "
+                    f"incomplete ({len(buf) - pos} bytes left); {number} complete packet(s) read",
+                )
+            self.close()
+            return b""
+        self.base += pos
+        return buf[pos:] + chunk
+
+    def damaged(self, pos: int, number: int, caplen: int) -> None:
+        """A record at `pos` of the current chunk claims more than MAX_RECORD bytes."""
+        offset = self.base + pos
+        self.reader._reject(
+            offset,
+            f"packet {number + 1} at byte {offset} claims {caplen} bytes: "
+            f"the file is damaged; reading stopped after {number} packet(s)",
+        )
+        self.close()
+
+    def close(self) -> None:
+        self.fh.close()
 
 
 def _interface(body: bytes, order: str) -> tuple[int, float, float]:

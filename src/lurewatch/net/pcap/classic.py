@@ -1,0 +1,179 @@
+"""The packet loop for classic pcap files: record headers and the common packet, inline.
+
+Most packets of a capture are segments of established TCP connections and datagrams of known
+UDP flows, over Ethernet and IPv4 without options. For those this loop does everything itself:
+one struct unpack for the record header, one for the Ethernet type, IPv4 and TCP/UDP headers
+together, one dict lookup for the flow, a few counter updates. No object is made per packet
+but the flow key. Whatever does not fit (new flows, handshakes, teardowns, other protocols,
+fragments, odd headers) goes to the Dissector, which re-reads the packet from the start with
+every check.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterator
+
+from lurewatch.net.pcap.capture import MAX_RECORD, PcapRecords
+from lurewatch.net.pcap.dissect import Dissector
+from lurewatch.net.pcap.linktypes import ETHERNET
+from lurewatch.net.pcap.table import FlowTable, Item
+from lurewatch.net.pcap.tcp import BIT_A_ORIG, BIT_A_RESP, BIT_D_ORIG, BIT_D_RESP, MOD, seq_check
+
+SWEEP_EVERY = 5.0  # seconds of capture time between looks for idle flows
+
+# From the Ethernet type on: ethertype; IPv4 version/IHL, total length, flags/fragment offset,
+# protocol, source, destination; TCP ports, sequence number, data offset, flags. A UDP header
+# reads as the same ports, and its length is the top half of the "sequence number".
+ETHER_IPV4_TRANSPORT = struct.Struct("!HBxH2xHxB2x4s4sHHI4xBB")
+HEAD_FROM = 12  # the struct starts at the Ethernet type
+HEAD_NEEDS = HEAD_FROM + ETHER_IPV4_TRANSPORT.size  # captured bytes the struct reads
+TRANSPORT_AT = 34  # Ethernet (14) + IPv4 without options (20)
+
+
+def classic_packets(records: PcapRecords, table: FlowTable, dissector: Dissector) -> Iterator[Item]:
+    """Analyse every packet of the file; yield the rows of flows as they finish."""
+    app = table.app
+    observe = app.observe if app is not None else None
+    get = table.flows.get
+    unpack_record = records.record.unpack_from
+    unpack_head = ETHER_IPV4_TRANSPORT.unpack_from
+    packet = dissector.packet
+    scale, link = records.scale, records.link
+    ethernet = link == ETHERNET
+    number = snapped = 0
+    ts = 0.0
+    next_sweep: float | None = None
+    buf, pos = b"", 0
+    damaged = False
+    try:
+        while not damaged and (buf := records.refill(buf, pos, number)):
+            pos, end_buf = 0, len(buf)
+            first_in_chunk = number
+            while pos + 16 <= end_buf:
+                sec, frac, caplen, wirelen = unpack_record(buf, pos)
+                base = pos + 16
+                if base + caplen > end_buf:  # the record continues in the next chunk
+                    if caplen > MAX_RECORD:
+                        records.damaged(pos, number, caplen)
+                        damaged = True  # reading stops after this chunk's packets
+                    break
+                pos = base + caplen
+                number += 1
+                ts = sec + frac * scale
+                if caplen < wirelen:
+                    snapped += 1
+                if ethernet and caplen >= HEAD_NEEDS:
+                    (
+                        ethertype,
+                        vhl,
+                        total,
+                        fragword,
+                        proto,
+                        src,
+                        dst,
+                        sport,
+                        dport,
+                        seq,
+                        doff,
+                        flags,
+                    ) = unpack_head(buf, base + HEAD_FROM)
+                    # IPv4 without options, not a fragment, no reserved bit, a total length the
+                    # frame agrees with: nothing in the IP header to report.
+                    if (
+                        ethertype == 0x0800
+                        and vhl == 0x45
+                        and not fragword & 0xBFFF
+                        and 20 <= total <= wirelen - 14
+                    ):
+                        t = base + TRANSPORT_AT
+                        end = base + 14 + total  # end of the IP packet
+                        if proto == 6:
+                            hl = (doff >> 2) & 0x3C  # data offset in bytes
+                            f = get((6, src, sport, dst, dport))
+                            # A plain ACK or data segment (no SYN/FIN/RST) of an established
+                            # connection that is not idle-expired, with a sane data offset.
+                            if (
+                                f is not None
+                                and not f.tcp_slow
+                                and flags & 0x17 == 0x10
+                                and hl >= 20
+                                and t + hl <= end
+                                and ts - f.last <= f.timeout
+                            ):
+                                plen = end - t - hl
+                                f.last = ts
+                                # History letters are added on their first occurrence only.
+                                if sport == f.oport and src == f.oip:
+                                    fwd = True
+                                    f.opkts += 1
+                                    nxt = f.onext
+                                    if plen:
+                                        f.obytes += plen
+                                        if not f.seen & BIT_D_ORIG:
+                                            f.seen |= BIT_D_ORIG
+                                            f.hist += "D"
+                                    elif not f.seen & BIT_A_ORIG:
+                                        f.seen |= BIT_A_ORIG
+                                        f.hist += "A"
+                                else:
+                                    fwd = False
+                                    f.rpkts += 1
+                                    nxt = f.rnext
+                                    if plen:
+                                        f.rbytes += plen
+                                        if not f.seen & BIT_D_RESP:
+                                            f.seen |= BIT_D_RESP
+                                            f.hist += "d"
+                                    elif not f.seen & BIT_A_RESP:
+                                        f.seen |= BIT_A_RESP
+                                        f.hist += "a"
+                                if nxt >= 0 and seq != nxt:
+                                    seq_check(f, fwd, seq, plen, ts, number)  # reordered, or a jump
+                                elif plen or nxt < 0:
+                                    if fwd:
+                                        f.onext = (seq + plen) % MOD
+                                    else:
+                                        f.rnext = (seq + plen) % MOD
+                                if plen and f.app_open & (1 if fwd else 2) and observe:
+                                    stop = min(end, base + caplen)
+                                    observe(f, fwd, buf[t + hl : stop], ts, number, "tcp")
+                                continue
+                        elif proto == 17:
+                            f = get((17, src, sport, dst, dport))
+                            # A datagram of a known, live flow whose UDP length fits the packet.
+                            if (
+                                f is not None
+                                and seq >> 16 == total - 20
+                                and total >= 28
+                                and ts - f.last <= f.timeout
+                            ):
+                                plen = total - 28
+                                f.last = ts
+                                if sport == f.oport and src == f.oip:
+                                    fwd = True
+                                    f.opkts += 1
+                                    f.obytes += plen
+                                else:
+                                    fwd = False
+                                    f.rpkts += 1
+                                    f.rbytes += plen
+                                if plen and f.app_open & (1 if fwd else 2) and observe:
+                                    stop = min(end, base + caplen)
+                                    observe(f, fwd, buf[t + 8 : stop], ts, number, "udp")
+                                continue
+                packet(buf, base, caplen, wirelen, link, number, ts)
+            if number == first_in_chunk:
+                continue
+            # Once per chunk: finish idle flows as the capture's clock passes, hand out rows.
+            if next_sweep is None:
+                next_sweep = ts + SWEEP_EVERY
+            elif ts >= next_sweep:
+                table.expire(ts)
+                dissector.fragments.expire(ts)
+                next_sweep = ts + SWEEP_EVERY
+            if table.done:
+                yield from table.rows()
+    finally:
+        records.close()
+        dissector.snapped += snapped
