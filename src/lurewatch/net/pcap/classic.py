@@ -18,7 +18,16 @@ from lurewatch.net.pcap.capture import MAX_RECORD, PcapRecords
 from lurewatch.net.pcap.dissect import Dissector
 from lurewatch.net.pcap.linktypes import ETHERNET
 from lurewatch.net.pcap.table import FlowTable, Item
-from lurewatch.net.pcap.tcp import BIT_A_ORIG, BIT_A_RESP, BIT_D_ORIG, BIT_D_RESP, MOD, seq_check
+from lurewatch.net.pcap.tcp import (
+    BIT_A_ORIG,
+    BIT_A_RESP,
+    BIT_D_ORIG,
+    BIT_D_RESP,
+    MOD,
+    is_new_connection,
+    seq_check,
+    tcp_packet,
+)
 
 SWEEP_EVERY = 5.0  # seconds of capture time between looks for idle flows
 
@@ -29,6 +38,7 @@ ETHER_IPV4_TRANSPORT = struct.Struct("!HBxH2xHxB2x4s4sHHI4xBB")
 HEAD_FROM = 12  # the struct starts at the Ethernet type
 HEAD_NEEDS = HEAD_FROM + ETHER_IPV4_TRANSPORT.size  # captured bytes the struct reads
 TRANSPORT_AT = 34  # Ethernet (14) + IPv4 without options (20)
+TCP_ACK = struct.Struct("!I")  # the acknowledgement number, read only off the fast path
 
 
 def classic_packets(records: PcapRecords, table: FlowTable, dissector: Dissector) -> Iterator[Item]:
@@ -38,6 +48,7 @@ def classic_packets(records: PcapRecords, table: FlowTable, dissector: Dissector
     get = table.flows.get
     unpack_record = records.record.unpack_from
     unpack_head = ETHER_IPV4_TRANSPORT.unpack_from
+    unpack_ack = TCP_ACK.unpack_from
     packet = dissector.packet
     scale, link = records.scale, records.link
     ethernet = link == ETHERNET
@@ -91,50 +102,58 @@ def classic_packets(records: PcapRecords, table: FlowTable, dissector: Dissector
                         if proto == 6:
                             hl = (doff >> 2) & 0x3C  # data offset in bytes
                             f = get((6, src, sport, dst, dport))
-                            # A plain ACK or data segment (no SYN/FIN/RST) of an established
-                            # connection that is not idle-expired, with a sane data offset.
+                            # A segment of a known flow that is not idle-expired, with a sane
+                            # data offset (a new flow, or an odd header, takes the careful path).
                             if (
                                 f is not None
-                                and not f.tcp_slow
-                                and flags & 0x17 == 0x10
                                 and hl >= 20
                                 and t + hl <= end
                                 and ts - f.last <= f.timeout
                             ):
                                 plen = end - t - hl
-                                f.last = ts
-                                # History letters are added on their first occurrence only.
-                                if sport == f.oport and src == f.oip:
-                                    fwd = True
-                                    f.opkts += 1
-                                    nxt = f.onext
-                                    if plen:
-                                        f.obytes += plen
-                                        if not f.seen & BIT_D_ORIG:
-                                            f.seen |= BIT_D_ORIG
-                                            f.hist += "D"
-                                    elif not f.seen & BIT_A_ORIG:
-                                        f.seen |= BIT_A_ORIG
-                                        f.hist += "A"
+                                fwd = sport == f.oport and src == f.oip
+                                if f.tcp_slow or flags & 0x17 != 0x10:
+                                    # SYN, FIN, RST, no ACK, or a handshake or teardown under way
+                                    if flags & 2 and is_new_connection(f, fwd, flags, seq):
+                                        packet(buf, base, caplen, wirelen, link, number, ts)
+                                        continue
+                                    ack = unpack_ack(buf, t + 8)[0]
+                                    tcp_packet(f, fwd, flags, seq, ack, plen, ts, number)
                                 else:
-                                    fwd = False
-                                    f.rpkts += 1
-                                    nxt = f.rnext
-                                    if plen:
-                                        f.rbytes += plen
-                                        if not f.seen & BIT_D_RESP:
-                                            f.seen |= BIT_D_RESP
-                                            f.hist += "d"
-                                    elif not f.seen & BIT_A_RESP:
-                                        f.seen |= BIT_A_RESP
-                                        f.hist += "a"
-                                if nxt >= 0 and seq != nxt:
-                                    seq_check(f, fwd, seq, plen, ts, number)  # reordered, or a jump
-                                elif plen or nxt < 0:
+                                    # A plain ACK or data segment of an established connection.
+                                    # History letters are added on their first occurrence only.
+                                    f.last = ts
                                     if fwd:
-                                        f.onext = (seq + plen) % MOD
+                                        f.opkts += 1
+                                        nxt = f.onext
+                                        if plen:
+                                            f.obytes += plen
+                                            if not f.seen & BIT_D_ORIG:
+                                                f.seen |= BIT_D_ORIG
+                                                f.hist += "D"
+                                        elif not f.seen & BIT_A_ORIG:
+                                            f.seen |= BIT_A_ORIG
+                                            f.hist += "A"
                                     else:
-                                        f.rnext = (seq + plen) % MOD
+                                        f.rpkts += 1
+                                        nxt = f.rnext
+                                        if plen:
+                                            f.rbytes += plen
+                                            if not f.seen & BIT_D_RESP:
+                                                f.seen |= BIT_D_RESP
+                                                f.hist += "d"
+                                        elif not f.seen & BIT_A_RESP:
+                                            f.seen |= BIT_A_RESP
+                                            f.hist += "a"
+                                    if nxt >= 0 and seq != nxt:
+                                        seq_check(
+                                            f, fwd, seq, plen, ts, number
+                                        )  # reordered, or a jump
+                                    elif plen or nxt < 0:
+                                        if fwd:
+                                            f.onext = (seq + plen) % MOD
+                                        else:
+                                            f.rnext = (seq + plen) % MOD
                                 if plen and f.app_open & (1 if fwd else 2) and observe:
                                     stop = min(end, base + caplen)
                                     observe(f, fwd, buf[t + hl : stop], ts, number, "tcp")

@@ -22,7 +22,8 @@ Item = tuple[str, dict[str, Any]] | Reject
 
 class FlowTable:
     def __init__(self, app: Application | None, name: str) -> None:
-        self.flows: dict[FlowKey, Flow] = {}
+        self.flows: dict[FlowKey, Flow] = {}  # every live flow, under both its keys
+        self.by_start: dict[FlowKey, Flow] = {}  # every live flow once, oldest first
         self.done: list[Flow] = []
         self.app = app
         self.name = name  # the capture's path, as written in rows
@@ -49,6 +50,7 @@ class FlowTable:
             f.app_open = 0
         self.flows[f.okey] = f
         self.flows[f.rkey] = f
+        self.by_start[f.okey] = f
         return f
 
     def live(self, key: FlowKey, ts: float) -> Flow | None:
@@ -66,20 +68,21 @@ class FlowTable:
             del flows[f.okey]
         if flows.get(f.rkey) is f:
             del flows[f.rkey]
+        if self.by_start.get(f.okey) is f:
+            del self.by_start[f.okey]
         if self.app is not None and f.app is not None:
             self.app.finish(f)
         self.done.append(f)
 
     def expire(self, now: float) -> None:
         """Finish every flow idle past its timeout at capture time `now`."""
-        idle = [f for k, f in self.flows.items() if k is f.okey and f.last + f.timeout < now]
+        idle = [f for f in self.by_start.values() if f.last + f.timeout < now]
         for f in idle:
             self.finish(f)
 
     def finish_all(self) -> None:
-        for key, f in list(self.flows.items()):
-            if key is f.okey:
-                self.finish(f)
+        for f in list(self.by_start.values()):
+            self.finish(f)
 
     def orphan(
         self, name: str, number: int, ts: float, src: bytes, dst: bytes, transport: str, detail: str
