@@ -240,22 +240,33 @@ class PcapRecords:
         self.link: int = struct.unpack(order + "I", header[20:24])[0] & 0xFFFF
         self.record = struct.Struct(order + "IIII")  # seconds, fraction, captured, wire length
         self.base = 24  # file offset of the current chunk's first byte
+        self.seekable = fh.seekable()
 
     def refill(self, buf: bytes, pos: int, number: int) -> bytes:
         """The bytes of `buf` from `pos` on, followed by the next chunk; empty at the end of
         the file (a record left incomplete there is reported: `number` were read)."""
-        chunk = self.fh.read(CHUNK)
-        if not chunk:
-            if pos < len(buf):
+        left = len(buf) - pos
+        if left and self.seekable:
+            # Read the unfinished record again with the next chunk: one copy of the chunk
+            # instead of two (joining the tail and the chunk copies both).
+            self.fh.seek(self.base + pos)
+            joined = self.fh.read(CHUNK + left)
+            more = len(joined) > left
+        else:
+            chunk = self.fh.read(CHUNK)
+            joined = buf[pos:] + chunk if left else chunk
+            more = bool(chunk)
+        if not more:
+            if left:
                 self.reader._reject(
                     self.base + pos,
                     f"file cut short: packet {number + 1} at byte {self.base + pos} is "
-                    f"incomplete ({len(buf) - pos} bytes left); {number} complete packet(s) read",
+                    f"incomplete ({left} bytes left); {number} complete packet(s) read",
                 )
             self.close()
             return b""
         self.base += pos
-        return buf[pos:] + chunk
+        return joined
 
     def damaged(self, pos: int, number: int, caplen: int) -> None:
         """A record at `pos` of the current chunk claims more than MAX_RECORD bytes."""
