@@ -1,21 +1,29 @@
-"""The packet loop for classic pcap files: record headers and the common packet, inline.
+"""The packet loop for classic pcap files: records walked and the common packet handled inline.
 
-Most packets of a capture are segments of established TCP connections and datagrams of known
-UDP flows, over Ethernet and IPv4 without options. For those this loop does everything itself:
-one struct unpack for the record header, one for the Ethernet type, IPv4 and TCP/UDP headers
-together, one dict lookup for the flow, a few counter updates. No object is made per packet
-but the flow key. Whatever does not fit (new flows, handshakes, teardowns, other protocols,
-fragments, odd headers) goes to the Dissector, which re-reads the packet from the start with
-every check.
+A classic pcap file is a 24-byte header and then records, each a 16-byte header and the frame.
+The loop reads the file a chunk at a time, walks the record headers with one precompiled
+struct and handles the common packet (see lurewatch.net.pcap.fastpath) in the loop body
+itself: the most frequent packets then cost no function call and no object but the flow key.
+The body is the packet handler of lurewatch.net.pcap.fastpath, inline; the two must stay the
+same (tests/unit/net/test_pcap_fastpath.py compares them with the Dissector). Whatever the
+fast path does not take goes to the Dissector. Once per chunk, idle flows are finished and
+rows handed out.
 """
 
 from __future__ import annotations
 
-import struct
 from collections.abc import Iterator
 
 from lurewatch.net.pcap.capture import MAX_RECORD, PcapRecords
+from lurewatch.net.pcap.clock import FlowClock
 from lurewatch.net.pcap.dissect import Dissector
+from lurewatch.net.pcap.fastpath import (
+    ETHER_IPV4_TRANSPORT,
+    HEAD_FROM,
+    HEAD_NEEDS,
+    TCP_ACK,
+    TRANSPORT_AT,
+)
 from lurewatch.net.pcap.linktypes import ETHERNET
 from lurewatch.net.pcap.table import FlowTable, Item
 from lurewatch.net.pcap.tcp import (
@@ -29,19 +37,10 @@ from lurewatch.net.pcap.tcp import (
     tcp_packet,
 )
 
-SWEEP_EVERY = 5.0  # seconds of capture time between looks for idle flows
 
-# From the Ethernet type on: ethertype; IPv4 version/IHL, total length, flags/fragment offset,
-# protocol, source, destination; TCP ports, sequence number, data offset, flags. A UDP header
-# reads as the same ports, and its length is the top half of the "sequence number".
-ETHER_IPV4_TRANSPORT = struct.Struct("!HBxH2xHxB2x4s4sHHI4xBB")
-HEAD_FROM = 12  # the struct starts at the Ethernet type
-HEAD_NEEDS = HEAD_FROM + ETHER_IPV4_TRANSPORT.size  # captured bytes the struct reads
-TRANSPORT_AT = 34  # Ethernet (14) + IPv4 without options (20)
-TCP_ACK = struct.Struct("!I")  # the acknowledgement number, read only off the fast path
-
-
-def classic_packets(records: PcapRecords, table: FlowTable, dissector: Dissector) -> Iterator[Item]:
+def classic_packets(
+    records: PcapRecords, table: FlowTable, dissector: Dissector, clock: FlowClock
+) -> Iterator[Item]:
     """Analyse every packet of the file; yield the rows of flows as they finish."""
     app = table.app
     observe = app.observe if app is not None else None
@@ -54,7 +53,6 @@ def classic_packets(records: PcapRecords, table: FlowTable, dissector: Dissector
     ethernet = link == ETHERNET
     number = snapped = 0
     ts = 0.0
-    next_sweep: float | None = None
     buf, pos = b"", 0
     damaged = False
     try:
@@ -182,17 +180,8 @@ def classic_packets(records: PcapRecords, table: FlowTable, dissector: Dissector
                                     observe(f, fwd, buf[t + 8 : stop], ts, number, "udp")
                                 continue
                 packet(buf, base, caplen, wirelen, link, number, ts)
-            if number == first_in_chunk:
-                continue
-            # Once per chunk: finish idle flows as the capture's clock passes, hand out rows.
-            if next_sweep is None:
-                next_sweep = ts + SWEEP_EVERY
-            elif ts >= next_sweep:
-                table.expire(ts)
-                dissector.fragments.expire(ts)
-                next_sweep = ts + SWEEP_EVERY
-            if table.done:
-                yield from table.rows()
+            if number > first_in_chunk:
+                yield from clock.tick(ts)
     finally:
         records.close()
-        dissector.snapped += snapped
+        clock.snapped += snapped

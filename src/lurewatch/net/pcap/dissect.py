@@ -1,9 +1,9 @@
 """Any packet, whatever its link type and headers: the careful path of the packet loop.
 
-The classic-pcap loop (lurewatch.net.pcap.classic) handles the common packet itself and sends
-everything else here: handshakes and teardowns, new flows, IPv6, VLAN tags, other link types,
-IP options, fragments, short or inconsistent headers. pcapng files come here packet by packet.
-Every check of the headers lives here, so this path is thorough rather than fast.
+The packet handler (lurewatch.net.pcap.fastpath) takes the common packet itself and sends
+everything else here: new flows, IPv6, VLAN tags, other link types, IP options, fragments,
+short or inconsistent headers. Every check of the headers lives here, so this path is thorough
+rather than fast.
 """
 
 from __future__ import annotations
@@ -44,7 +44,6 @@ class Dissector:
         self.app = app
         self.fragments = Fragments()
         self.non_ip = 0  # frames that carry no IP packet
-        self.snapped = 0  # frames cut by the snap length (counted by the loops that call)
 
     def packet(
         self, data: bytes, base: int, caplen: int, wirelen: int, link: int, number: int, ts: float

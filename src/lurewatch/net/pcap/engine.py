@@ -1,10 +1,10 @@
 """The packet loop: frames to flows, with the common case kept short.
 
-Classic pcap files run through lurewatch.net.pcap.classic, which walks the file's records and
-handles the common packet (a segment or datagram of a known flow over Ethernet and IPv4) inline;
-everything else, and every packet of a pcapng file, goes to the Dissector. Flows idle past
-their timeout are finished as the capture's clock advances, so memory follows the number of
-live flows, not the size of the file.
+Classic pcap files are walked record by record, with the common packet handled inline
+(lurewatch.net.pcap.classic); pcapng files come from the CaptureReader in batches, each frame
+to the packet handler (lurewatch.net.pcap.fastpath). Both take the common packet themselves
+and pass the rest to the Dissector. Flows idle past their timeout are finished as the capture's clock
+advances, so memory follows the number of live flows, not the size of the file.
 """
 
 from __future__ import annotations
@@ -15,8 +15,10 @@ from pathlib import Path
 
 from lurewatch.net.pcap.application import Application, PayloadInspector
 from lurewatch.net.pcap.capture import CaptureReader
-from lurewatch.net.pcap.classic import SWEEP_EVERY, classic_packets
+from lurewatch.net.pcap.classic import classic_packets
+from lurewatch.net.pcap.clock import FlowClock
 from lurewatch.net.pcap.dissect import Dissector
+from lurewatch.net.pcap.fastpath import PacketHandler, packet_handler
 from lurewatch.net.pcap.table import FlowTable, Item
 
 
@@ -28,45 +30,36 @@ class Engine:
         app = Application(inspector) if inspector is not None else None
         self.table = FlowTable(app, str(path))
         self.dissector = Dissector(self.table, app)
+        self.clock = FlowClock(self.table, self.dissector.fragments)
         self.unused = unused
 
     def run(self) -> Iterator[Item]:
         reader = CaptureReader(self.path)
         records = reader.classic()
         if records is not None:
-            yield from classic_packets(records, self.table, self.dissector)
+            yield from classic_packets(records, self.table, self.dissector, self.clock)
         else:
-            yield from self._batches(reader)
-        table, dissector = self.table, self.dissector
+            yield from self._batches(reader, packet_handler(self.table, self.dissector))
+        table = self.table
         table.finish_all()
         yield from table.rows()
         yield from table.orphan_rows()
-        if dissector.non_ip:
-            self.unused["pcap non-IP frame"] += dissector.non_ip
-        if dissector.snapped:
+        if self.dissector.non_ip:
+            self.unused["pcap non-IP frame"] += self.dissector.non_ip
+        if self.clock.snapped:
             self.unused["pcap packet cut by the snap length (analysed in part)"] += (
-                dissector.snapped
+                self.clock.snapped
             )
         yield from reader.problems
 
-    def _batches(self, reader: CaptureReader) -> Iterator[Item]:
-        """pcapng files (and files with nothing to analyse): every packet to the Dissector."""
-        table, dissector = self.table, self.dissector
-        packet = dissector.packet
-        next_sweep: float | None = None
+    def _batches(self, reader: CaptureReader, handle: PacketHandler) -> Iterator[Item]:
+        """pcapng files (and files with nothing to analyse), a batch of packets at a time."""
         snapped = 0
         ts = 0.0
         for data, batch in reader.batches():
             for number, ts, link, base, caplen, wirelen in batch:
                 if caplen < wirelen:
                     snapped += 1
-                packet(data, base, caplen, wirelen, link, number, ts)
-            if next_sweep is None:
-                next_sweep = ts + SWEEP_EVERY
-            elif ts >= next_sweep:
-                table.expire(ts)
-                dissector.fragments.expire(ts)
-                next_sweep = ts + SWEEP_EVERY
-            if table.done:
-                yield from table.rows()
-        dissector.snapped += snapped
+                handle(data, base, caplen, wirelen, link, number, ts)
+            yield from self.clock.tick(ts)
+        self.clock.snapped += snapped
