@@ -1,10 +1,12 @@
 """Packets per second of lurewatch's packet analysis, next to tshark on the same file.
 
     python bench/network/pcap_bench.py [FILE.pcap] [--packets 1200000] [--no-tshark]
+                                       [--no-payload]
 
 Without FILE a capture is generated (bench/network/pcap_generate.py) in a temporary folder.
 lurewatch runs in a child process so its peak RSS is its own; tshark runs
-`tshark -r FILE -q -z conv,tcp` when it is installed. Both are timed in the same run, by the
+`tshark -r FILE -q -z conv,tcp` when it is installed. `--no-payload` times the packet loop
+alone (no payload identification or structure checks). Both are timed in the same run, by the
 clock and by CPU time (the machine may be shared, so CPU time is the steadier figure).
 """
 
@@ -31,7 +33,7 @@ def count_packets(path: Path) -> int:
     return sum(len(records) for _, records in reader.batches())
 
 
-def analyse(path: str) -> None:
+def analyse(path: str, payload_analysis: bool) -> None:
     """Child process: read the capture, print rows/s figures and peak RSS as JSON."""
     from lurewatch.net.pcap import read_pcap
 
@@ -39,7 +41,7 @@ def analyse(path: str) -> None:
     cpu_start = time.process_time()
     tables: Counter[str] = Counter()
     anomalies: Counter[str] = Counter()
-    for item in read_pcap(Path(path), Counter()):
+    for item in read_pcap(Path(path), Counter(), payload_analysis=payload_analysis):
         if isinstance(item, tuple):
             tables[item[0]] += 1
             if item[0] == "net_anomaly":
@@ -60,10 +62,11 @@ def analyse(path: str) -> None:
     )
 
 
-def run_lurewatch(path: Path) -> dict[str, object]:
-    out = subprocess.run(
-        [sys.executable, __file__, "--child", str(path)], capture_output=True, text=True, check=True
-    )
+def run_lurewatch(path: Path, payload_analysis: bool) -> dict[str, object]:
+    command = [sys.executable, __file__, "--child", str(path)]
+    if not payload_analysis:
+        command.append("--no-payload")
+    out = subprocess.run(command, capture_output=True, text=True, check=True)
     result: dict[str, object] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
 
@@ -96,10 +99,11 @@ def main() -> None:
     parser.add_argument("file", nargs="?", type=Path)
     parser.add_argument("--packets", type=int, default=1_200_000)
     parser.add_argument("--no-tshark", action="store_true")
+    parser.add_argument("--no-payload", action="store_true")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        analyse(args.child)
+        analyse(args.child, not args.no_payload)
         return
     with tempfile.TemporaryDirectory() as tmp:
         path = args.file
@@ -112,7 +116,7 @@ def main() -> None:
         packets = count_packets(path)
         print(f"capture: {path} ({path.stat().st_size / 1e6:.0f} MB, {packets:,} packets)")
         shark = None if args.no_tshark else run_tshark(path)
-        mine = run_lurewatch(path)
+        mine = run_lurewatch(path, not args.no_payload)
         seconds = float(mine["seconds"])  # type: ignore[arg-type]
         cpu = float(mine["cpu"])  # type: ignore[arg-type]
         print(
