@@ -139,16 +139,18 @@ class CaptureReader:
         buf = magic + fh.read(CHUNK)
         base, pos = 0, 0
         order = "<"
-        interfaces: list[tuple[int, float, float]] = []  # (link type, scale, offset seconds)
+        # per interface: link type, seconds per timestamp unit, offset seconds, supported
+        interfaces: list[tuple[int, float, float, bool]] = []
         number = 0
-        u32 = struct.Struct("<I")
-        epb = struct.Struct("<IIIII")
+        head = struct.Struct("<II")  # block type, block length
+        epb = struct.Struct("<IIIII")  # interface, timestamp high and low, captured, wire length
         while True:
             batch: list[Packet] = []
             append = batch.append
             end = len(buf)
             while pos + 12 <= end:
-                if buf[pos : pos + 4] == PCAPNG_MAGIC:  # section header: byte order may change
+                btype, blen = head.unpack_from(buf, pos)
+                if btype == SHB:  # a section header (the same bytes either way round)
                     bom = buf[pos + 8 : pos + 12]
                     if bom == b"\x4d\x3c\x2b\x1a":
                         order = "<"
@@ -162,11 +164,10 @@ class CaptureReader:
                         if batch:
                             yield buf, batch
                         return
-                    u32 = struct.Struct(order + "I")
+                    head = struct.Struct(order + "II")
                     epb = struct.Struct(order + "IIIII")
                     interfaces = []
-                btype = u32.unpack_from(buf, pos)[0]
-                blen = u32.unpack_from(buf, pos + 4)[0]
+                    btype, blen = head.unpack_from(buf, pos)
                 if blen < 12 or blen % 4 or blen > MAX_RECORD:
                     self._reject(
                         base + pos,
@@ -182,13 +183,14 @@ class CaptureReader:
                     if btype == EPB:
                         iface, hi, lo, caplen, wirelen = epb.unpack_from(buf, pos + 8)
                     else:
-                        head = struct.unpack_from(order + "HHIIII", buf, pos + 8)
-                        iface, _, hi, lo, caplen, wirelen = head
+                        fields = struct.unpack_from(order + "HHIIII", buf, pos + 8)
+                        iface, _, hi, lo, caplen, wirelen = fields
                     number += 1
-                    caplen = min(caplen, blen - 32)
+                    if caplen > blen - 32:
+                        caplen = blen - 32
                     if iface < len(interfaces):
-                        link, scale, shift = interfaces[iface]
-                        if link in SUPPORTED_LINK_TYPES:
+                        link, scale, shift, supported = interfaces[iface]
+                        if supported:
                             ts = ((hi << 32) | lo) * scale + shift
                             append((number, ts, link, pos + 28, caplen, wirelen))
                         else:
@@ -197,15 +199,15 @@ class CaptureReader:
                         self.unknown_links[(iface, -1)] += 1
                 elif btype == SPB:
                     number += 1
-                    wirelen = u32.unpack_from(buf, pos + 8)[0]
+                    wirelen = head.unpack_from(buf, pos + 8)[0]
                     caplen = min(wirelen, blen - 16)
-                    link = interfaces[0][0] if interfaces else -1
-                    if link in SUPPORTED_LINK_TYPES:
-                        append((number, 0.0, link, pos + 12, caplen, wirelen))
+                    if interfaces and interfaces[0][3]:
+                        append((number, 0.0, interfaces[0][0], pos + 12, caplen, wirelen))
                     else:
-                        self.unknown_links[(0, link)] += 1
+                        self.unknown_links[(0, interfaces[0][0] if interfaces else -1)] += 1
                 elif btype == IDB:
-                    interfaces.append(_interface(buf[pos + 8 : pos + blen - 4], order))
+                    link, scale, shift = _interface(buf[pos + 8 : pos + blen - 4], order)
+                    interfaces.append((link, scale, shift, link in SUPPORTED_LINK_TYPES))
                 pos += blen
             self.packets += len(batch)
             if batch:
