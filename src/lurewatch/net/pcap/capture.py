@@ -14,6 +14,7 @@ interface.
 
 from __future__ import annotations
 
+import stat
 import struct
 from collections import Counter
 from collections.abc import Iterator
@@ -88,6 +89,8 @@ class CaptureReader:
         caller that walks the records itself; None for anything else (read it with
         `batches()`, which reports why it cannot be read)."""
         try:
+            if not stat.S_ISREG(self.path.stat().st_mode):
+                return None  # a pipe or device can be read only once: leave it to batches()
             fh = self.path.open("rb")
         except OSError:
             return None
