@@ -109,7 +109,7 @@ def _prepared(sensors: tuple[str, ...], files: list[str] | None) -> str:
     listed = ", ".join(f"'{s}'" for s in sensors)
     only = ""
     if files is not None:
-        only = ' AND "log.file.path" IN (' + ", ".join(_literal(f) for f in files) + ")"
+        only = " AND \"log.file.path\" IN (" + ", ".join(_literal(f) for f in files) + ")"
     return f"""
         SELECT *, {_expected_sql()} AS expected FROM (
             SELECT "event.id" AS fid, "@timestamp" AS ts, "log.file.path" AS file,
