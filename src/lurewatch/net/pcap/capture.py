@@ -14,6 +14,7 @@ interface.
 
 from __future__ import annotations
 
+import stat
 import struct
 from collections import Counter
 from collections.abc import Iterator
@@ -83,39 +84,47 @@ class CaptureReader:
 
     # -- classic pcap ------------------------------------------------------------------------
 
+    def classic(self) -> PcapRecords | None:
+        """The record stream of a classic pcap file whose link type lurewatch reads, for a
+        caller that walks the records itself; None for anything else (read it with
+        `batches()`, which reports why it cannot be read)."""
+        try:
+            if not stat.S_ISREG(self.path.stat().st_mode):
+                return None  # a pipe or device can be read only once: leave it to batches()
+            fh = self.path.open("rb")
+        except OSError:
+            return None
+        head = fh.read(24)
+        if len(head) == 24 and head[:4] in PCAP_MAGICS:
+            records = PcapRecords(self, fh, head)
+            if records.link in SUPPORTED_LINK_TYPES:
+                return records
+        fh.close()
+        return None
+
     def _pcap(self, fh: BinaryIO, magic: bytes) -> Iterator[Batch]:
-        order, scale = PCAP_MAGICS[magic]
         rest = fh.read(20)
         if len(rest) < 20:
             self._reject(0, "pcap file header cut short: fewer than 24 bytes")
             return
-        link = struct.unpack(order + "I", rest[16:20])[0] & 0xFFFF
+        records = PcapRecords(self, fh, magic + rest)
+        link, scale = records.link, records.scale
         supported = link in SUPPORTED_LINK_TYPES
-        unpack_from = struct.Struct(order + "IIII").unpack_from
-        buf, pos, base = b"", 0, 24  # base: file offset of buf[0]
-        number = 0
-        while True:
-            chunk = fh.read(CHUNK)
-            if not chunk:
-                break
-            base += pos
-            buf = buf[pos:] + chunk
+        unpack_from = records.record.unpack_from
+        buf, pos, number = b"", 0, 0
+        while buf := records.refill(buf, pos, number):
             pos, end = 0, len(buf)
             batch: list[Packet] = []
             append = batch.append
             while pos + 16 <= end:
                 sec, frac, caplen, wirelen = unpack_from(buf, pos)
-                if caplen > MAX_RECORD:
-                    self._reject(
-                        base + pos,
-                        f"packet {number + 1} at byte {base + pos} claims {caplen} bytes: "
-                        f"the file is damaged; reading stopped after {number} packet(s)",
-                    )
-                    self.packets += len(batch)
-                    yield buf, batch
-                    return
                 stop = pos + 16 + caplen
                 if stop > end:
+                    if caplen > MAX_RECORD:
+                        records.damaged(pos, number, caplen)
+                        self.packets += len(batch)
+                        yield buf, batch
+                        return
                     break
                 number += 1
                 if supported:
@@ -126,12 +135,6 @@ class CaptureReader:
             self.packets += len(batch)
             if batch:
                 yield buf, batch
-        if pos < len(buf):
-            self._reject(
-                base + pos,
-                f"file cut short: packet {number + 1} at byte {base + pos} is incomplete "
-                f"({len(buf) - pos} bytes left); {number} complete packet(s) read",
-            )
 
     # -- pcapng ------------------------------------------------------------------------------
 
@@ -139,16 +142,18 @@ class CaptureReader:
         buf = magic + fh.read(CHUNK)
         base, pos = 0, 0
         order = "<"
-        interfaces: list[tuple[int, float, float]] = []  # (link type, scale, offset seconds)
+        # per interface: link type, seconds per timestamp unit, offset seconds, supported
+        interfaces: list[tuple[int, float, float, bool]] = []
         number = 0
-        u32 = struct.Struct("<I")
-        epb = struct.Struct("<IIIII")
+        head = struct.Struct("<II")  # block type, block length
+        epb = struct.Struct("<IIIII")  # interface, timestamp high and low, captured, wire length
         while True:
             batch: list[Packet] = []
             append = batch.append
             end = len(buf)
             while pos + 12 <= end:
-                if buf[pos : pos + 4] == PCAPNG_MAGIC:  # section header: byte order may change
+                btype, blen = head.unpack_from(buf, pos)
+                if btype == SHB:  # a section header (the same bytes either way round)
                     bom = buf[pos + 8 : pos + 12]
                     if bom == b"\x4d\x3c\x2b\x1a":
                         order = "<"
@@ -162,11 +167,10 @@ class CaptureReader:
                         if batch:
                             yield buf, batch
                         return
-                    u32 = struct.Struct(order + "I")
+                    head = struct.Struct(order + "II")
                     epb = struct.Struct(order + "IIIII")
                     interfaces = []
-                btype = u32.unpack_from(buf, pos)[0]
-                blen = u32.unpack_from(buf, pos + 4)[0]
+                    btype, blen = head.unpack_from(buf, pos)
                 if blen < 12 or blen % 4 or blen > MAX_RECORD:
                     self._reject(
                         base + pos,
@@ -182,13 +186,14 @@ class CaptureReader:
                     if btype == EPB:
                         iface, hi, lo, caplen, wirelen = epb.unpack_from(buf, pos + 8)
                     else:
-                        head = struct.unpack_from(order + "HHIIII", buf, pos + 8)
-                        iface, _, hi, lo, caplen, wirelen = head
+                        fields = struct.unpack_from(order + "HHIIII", buf, pos + 8)
+                        iface, _, hi, lo, caplen, wirelen = fields
                     number += 1
-                    caplen = min(caplen, blen - 32)
+                    if caplen > blen - 32:
+                        caplen = blen - 32
                     if iface < len(interfaces):
-                        link, scale, shift = interfaces[iface]
-                        if link in SUPPORTED_LINK_TYPES:
+                        link, scale, shift, supported = interfaces[iface]
+                        if supported:
                             ts = ((hi << 32) | lo) * scale + shift
                             append((number, ts, link, pos + 28, caplen, wirelen))
                         else:
@@ -197,15 +202,15 @@ class CaptureReader:
                         self.unknown_links[(iface, -1)] += 1
                 elif btype == SPB:
                     number += 1
-                    wirelen = u32.unpack_from(buf, pos + 8)[0]
+                    wirelen = head.unpack_from(buf, pos + 8)[0]
                     caplen = min(wirelen, blen - 16)
-                    link = interfaces[0][0] if interfaces else -1
-                    if link in SUPPORTED_LINK_TYPES:
-                        append((number, 0.0, link, pos + 12, caplen, wirelen))
+                    if interfaces and interfaces[0][3]:
+                        append((number, 0.0, interfaces[0][0], pos + 12, caplen, wirelen))
                     else:
-                        self.unknown_links[(0, link)] += 1
+                        self.unknown_links[(0, interfaces[0][0] if interfaces else -1)] += 1
                 elif btype == IDB:
-                    interfaces.append(_interface(buf[pos + 8 : pos + blen - 4], order))
+                    link, scale, shift = _interface(buf[pos + 8 : pos + blen - 4], order)
+                    interfaces.append((link, scale, shift, link in SUPPORTED_LINK_TYPES))
                 pos += blen
             self.packets += len(batch)
             if batch:
@@ -222,6 +227,64 @@ class CaptureReader:
                 f"file cut short: block after packet {number} at byte {base + pos} is "
                 f"incomplete ({len(buf) - pos} bytes left); {number} complete packet(s) read",
             )
+
+
+class PcapRecords:
+    """The records of a classic pcap file, a chunk at a time.
+
+    The caller walks the 16-byte record headers (`record`) through each chunk itself, with no
+    object made per packet, and asks for the next chunk with the position of the first record
+    it could not finish. A record longer than MAX_RECORD cannot fit in a chunk, so the caller
+    needs to check the length only of a record that runs past the chunk's end.
+    """
+
+    def __init__(self, reader: CaptureReader, fh: BinaryIO, header: bytes) -> None:
+        self.reader = reader
+        self.fh = fh
+        order, self.scale = PCAP_MAGICS[header[:4]]
+        self.link: int = struct.unpack(order + "I", header[20:24])[0] & 0xFFFF
+        self.record = struct.Struct(order + "IIII")  # seconds, fraction, captured, wire length
+        self.base = 24  # file offset of the current chunk's first byte
+        self.seekable = fh.seekable()
+
+    def refill(self, buf: bytes, pos: int, number: int) -> bytes:
+        """The bytes of `buf` from `pos` on, followed by the next chunk; empty at the end of
+        the file (a record left incomplete there is reported: `number` were read)."""
+        left = len(buf) - pos
+        if left and self.seekable:
+            # Read the unfinished record again with the next chunk: one copy of the chunk
+            # instead of two (joining the tail and the chunk copies both).
+            self.fh.seek(self.base + pos)
+            joined = self.fh.read(CHUNK + left)
+            more = len(joined) > left
+        else:
+            chunk = self.fh.read(CHUNK)
+            joined = buf[pos:] + chunk if left else chunk
+            more = bool(chunk)
+        if not more:
+            if left:
+                self.reader._reject(
+                    self.base + pos,
+                    f"file cut short: packet {number + 1} at byte {self.base + pos} is "
+                    f"incomplete ({left} bytes left); {number} complete packet(s) read",
+                )
+            self.close()
+            return b""
+        self.base += pos
+        return joined
+
+    def damaged(self, pos: int, number: int, caplen: int) -> None:
+        """A record at `pos` of the current chunk claims more than MAX_RECORD bytes."""
+        offset = self.base + pos
+        self.reader._reject(
+            offset,
+            f"packet {number + 1} at byte {offset} claims {caplen} bytes: "
+            f"the file is damaged; reading stopped after {number} packet(s)",
+        )
+        self.close()
+
+    def close(self) -> None:
+        self.fh.close()
 
 
 def _interface(body: bytes, order: str) -> tuple[int, float, float]:

@@ -1,8 +1,7 @@
 """One bidirectional flow: its endpoints, counters, TCP endpoint states and findings.
 
-A flow is stored in the flow table under two keys, `(proto, src, sport, dst, dport)` as the
-originator sends and as the responder sends, so a packet finds its flow with one dict lookup
-whichever way it travels.
+A flow's key is `(proto, src, sport, dst, dport)` with the addresses as raw bytes: cheap to
+build and hash for every packet; addresses become text only when the flow's row is written.
 """
 
 from __future__ import annotations
@@ -10,6 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from lurewatch.net.ports import REGISTERED
+
+FlowKey = tuple[int, bytes, int, bytes, int]
 
 # Idle timeouts in seconds: a flow quiet for longer is finished and its row written.
 TCP_IDLE = 300.0

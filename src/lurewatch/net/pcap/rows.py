@@ -27,9 +27,12 @@ def ip_text(raw: bytes) -> str:
     return socket.inet_ntop(socket.AF_INET6 if len(raw) == 16 else socket.AF_INET, raw)
 
 
+EPOCH = dt.datetime(1970, 1, 1)
+
+
 def utc(ts: float) -> dt.datetime:
-    """A capture timestamp as a naive UTC datetime."""
-    return dt.datetime(1970, 1, 1) + dt.timedelta(microseconds=round(ts * 1e6))
+    """A capture timestamp as a naive UTC datetime (made only when a row is written)."""
+    return EPOCH + dt.timedelta(microseconds=round(ts * 1e6))
 
 
 def _has_ports(proto: int) -> bool:

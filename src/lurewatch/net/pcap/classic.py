@@ -1,0 +1,187 @@
+"""The packet loop for classic pcap files: records walked and the common packet handled inline.
+
+A classic pcap file is a 24-byte header and then records, each a 16-byte header and the frame.
+The loop reads the file a chunk at a time, walks the record headers with one precompiled
+struct and handles the common packet (see lurewatch.net.pcap.fastpath) in the loop body
+itself: the most frequent packets then cost no function call and no object but the flow key.
+The body is the packet handler of lurewatch.net.pcap.fastpath, inline; the two must stay the
+same (tests/unit/net/test_pcap_fastpath.py compares them with the Dissector). Whatever the
+fast path does not take goes to the Dissector. Once per chunk, idle flows are finished and
+rows handed out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from lurewatch.net.pcap.capture import MAX_RECORD, PcapRecords
+from lurewatch.net.pcap.clock import FlowClock
+from lurewatch.net.pcap.dissect import Dissector
+from lurewatch.net.pcap.fastpath import (
+    ETHER_IPV4_TRANSPORT,
+    HEAD_FROM,
+    HEAD_NEEDS,
+    TCP_ACK,
+    TRANSPORT_AT,
+)
+from lurewatch.net.pcap.linktypes import ETHERNET
+from lurewatch.net.pcap.table import FlowTable, Item
+from lurewatch.net.pcap.tcp import (
+    BIT_A_ORIG,
+    BIT_A_RESP,
+    BIT_D_ORIG,
+    BIT_D_RESP,
+    MOD,
+    is_new_connection,
+    seq_check,
+    tcp_packet,
+)
+
+
+def classic_packets(
+    records: PcapRecords, table: FlowTable, dissector: Dissector, clock: FlowClock
+) -> Iterator[Item]:
+    """Analyse every packet of the file; yield the rows of flows as they finish."""
+    app = table.app
+    observe = app.observe if app is not None else None
+    get = table.flows.get
+    unpack_record = records.record.unpack_from
+    unpack_head = ETHER_IPV4_TRANSPORT.unpack_from
+    unpack_ack = TCP_ACK.unpack_from
+    packet = dissector.packet
+    scale, link = records.scale, records.link
+    ethernet = link == ETHERNET
+    number = snapped = 0
+    ts = 0.0
+    buf, pos = b"", 0
+    damaged = False
+    try:
+        while not damaged and (buf := records.refill(buf, pos, number)):
+            pos, end_buf = 0, len(buf)
+            first_in_chunk = number
+            while pos + 16 <= end_buf:
+                sec, frac, caplen, wirelen = unpack_record(buf, pos)
+                base = pos + 16
+                if base + caplen > end_buf:  # the record continues in the next chunk
+                    if caplen > MAX_RECORD:
+                        records.damaged(pos, number, caplen)
+                        damaged = True  # reading stops after this chunk's packets
+                    break
+                pos = base + caplen
+                number += 1
+                ts = sec + frac * scale
+                if caplen < wirelen:
+                    snapped += 1
+                if ethernet and caplen >= HEAD_NEEDS:
+                    (
+                        ethertype,
+                        vhl,
+                        total,
+                        fragword,
+                        proto,
+                        src,
+                        dst,
+                        sport,
+                        dport,
+                        seq,
+                        doff,
+                        flags,
+                    ) = unpack_head(buf, base + HEAD_FROM)
+                    # IPv4 without options, not a fragment, no reserved bit, a total length the
+                    # frame agrees with: nothing in the IP header to report.
+                    if (
+                        ethertype == 0x0800
+                        and vhl == 0x45
+                        and not fragword & 0xBFFF
+                        and 20 <= total <= wirelen - 14
+                    ):
+                        t = base + TRANSPORT_AT
+                        end = base + 14 + total  # end of the IP packet
+                        if proto == 6:
+                            hl = (doff >> 2) & 0x3C  # data offset in bytes
+                            f = get((6, src, sport, dst, dport))
+                            # A segment of a known flow that is not idle-expired, with a sane
+                            # data offset (a new flow, or an odd header, takes the careful path).
+                            if (
+                                f is not None
+                                and hl >= 20
+                                and t + hl <= end
+                                and ts - f.last <= f.timeout
+                            ):
+                                plen = end - t - hl
+                                fwd = sport == f.oport and src == f.oip
+                                if f.tcp_slow or flags & 0x17 != 0x10:
+                                    # SYN, FIN, RST, no ACK, or a handshake or teardown under way
+                                    if flags & 2 and is_new_connection(f, fwd, flags, seq):
+                                        packet(buf, base, caplen, wirelen, link, number, ts)
+                                        continue
+                                    ack = unpack_ack(buf, t + 8)[0]
+                                    tcp_packet(f, fwd, flags, seq, ack, plen, ts, number)
+                                else:
+                                    # A plain ACK or data segment of an established connection.
+                                    # History letters are added on their first occurrence only.
+                                    f.last = ts
+                                    if fwd:
+                                        f.opkts += 1
+                                        nxt = f.onext
+                                        if plen:
+                                            f.obytes += plen
+                                            if not f.seen & BIT_D_ORIG:
+                                                f.seen |= BIT_D_ORIG
+                                                f.hist += "D"
+                                        elif not f.seen & BIT_A_ORIG:
+                                            f.seen |= BIT_A_ORIG
+                                            f.hist += "A"
+                                    else:
+                                        f.rpkts += 1
+                                        nxt = f.rnext
+                                        if plen:
+                                            f.rbytes += plen
+                                            if not f.seen & BIT_D_RESP:
+                                                f.seen |= BIT_D_RESP
+                                                f.hist += "d"
+                                        elif not f.seen & BIT_A_RESP:
+                                            f.seen |= BIT_A_RESP
+                                            f.hist += "a"
+                                    if nxt >= 0 and seq != nxt:
+                                        seq_check(
+                                            f, fwd, seq, plen, ts, number
+                                        )  # reordered, or a jump
+                                    elif plen or nxt < 0:
+                                        if fwd:
+                                            f.onext = (seq + plen) % MOD
+                                        else:
+                                            f.rnext = (seq + plen) % MOD
+                                if plen and f.app_open & (1 if fwd else 2) and observe:
+                                    stop = min(end, base + caplen)
+                                    observe(f, fwd, buf[t + hl : stop], ts, number, "tcp")
+                                continue
+                        elif proto == 17:
+                            f = get((17, src, sport, dst, dport))
+                            # A datagram of a known, live flow whose UDP length fits the packet.
+                            if (
+                                f is not None
+                                and seq >> 16 == total - 20
+                                and total >= 28
+                                and ts - f.last <= f.timeout
+                            ):
+                                plen = total - 28
+                                f.last = ts
+                                if sport == f.oport and src == f.oip:
+                                    fwd = True
+                                    f.opkts += 1
+                                    f.obytes += plen
+                                else:
+                                    fwd = False
+                                    f.rpkts += 1
+                                    f.rbytes += plen
+                                if plen and f.app_open & (1 if fwd else 2) and observe:
+                                    stop = min(end, base + caplen)
+                                    observe(f, fwd, buf[t + 8 : stop], ts, number, "udp")
+                                continue
+                packet(buf, base, caplen, wirelen, link, number, ts)
+            if number > first_in_chunk:
+                yield from clock.tick(ts)
+    finally:
+        records.close()
+        clock.snapped += snapped

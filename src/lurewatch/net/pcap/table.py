@@ -1,0 +1,117 @@
+"""The flow table: live flows by 5-tuple, their idle expiry, and finished flows as rows.
+
+A flow is stored under two keys, as its originator sends and as its responder sends, so a
+packet finds its flow with one dict lookup whichever way it travels. Finished flows wait in
+`done` until the packet loop hands their rows out, which it does once per chunk of the file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from lurewatch.net.pcap.application import Application
+from lurewatch.net.pcap.flow import Flow, FlowKey
+from lurewatch.net.pcap.frames import ethernet_problem, frame_row
+from lurewatch.net.pcap.rows import anomaly_rows, flow_id, flow_row, orphan_row
+from lurewatch.readers.records import Reject
+
+MAX_ORPHANS = 10_000
+
+Item = tuple[str, dict[str, Any]] | Reject
+
+
+class FlowTable:
+    def __init__(self, app: Application | None, name: str) -> None:
+        self.flows: dict[FlowKey, Flow] = {}  # every live flow, under both its keys
+        self.by_start: dict[FlowKey, Flow] = {}  # every live flow once, oldest first
+        self.done: list[Flow] = []
+        self.app = app
+        self.name = name  # the capture's path, as written in rows
+        # findings in packets that belong to no flow, one per (name, source, destination)
+        self.orphans: dict[tuple[str, bytes, bytes], dict[str, Any]] = {}
+
+    def new(
+        self,
+        proto: int,
+        src: bytes,
+        sport: int,
+        dst: bytes,
+        dport: int,
+        sender_is_orig: bool,
+        ts: float,
+        number: int,
+        timeout: float,
+    ) -> Flow:
+        if sender_is_orig:
+            f = Flow(proto, src, sport, dst, dport, ts, number, timeout)
+        else:
+            f = Flow(proto, dst, dport, src, sport, ts, number, timeout)
+        if self.app is None:
+            f.app_open = 0
+        self.flows[f.okey] = f
+        self.flows[f.rkey] = f
+        self.by_start[f.okey] = f
+        return f
+
+    def live(self, key: FlowKey, ts: float) -> Flow | None:
+        """The flow of `key`, unless there is none or it has been idle too long (then it is
+        finished: the same tuple starts a new flow)."""
+        f = self.flows.get(key)
+        if f is not None and ts - f.last > f.timeout:
+            self.finish(f)
+            return None
+        return f
+
+    def finish(self, f: Flow) -> None:
+        flows = self.flows
+        if flows.get(f.okey) is f:
+            del flows[f.okey]
+        if flows.get(f.rkey) is f:
+            del flows[f.rkey]
+        if self.by_start.get(f.okey) is f:
+            del self.by_start[f.okey]
+        if self.app is not None and f.app is not None:
+            self.app.finish(f)
+        self.done.append(f)
+
+    def expire(self, now: float) -> None:
+        """Finish every flow idle past its timeout at capture time `now`."""
+        idle = [f for f in self.by_start.values() if f.last + f.timeout < now]
+        for f in idle:
+            self.finish(f)
+
+    def finish_all(self) -> None:
+        for f in list(self.by_start.values()):
+            self.finish(f)
+
+    def orphan(
+        self, name: str, number: int, ts: float, src: bytes, dst: bytes, transport: str, detail: str
+    ) -> None:
+        key = (name, src, dst)
+        if key not in self.orphans and len(self.orphans) < MAX_ORPHANS:
+            self.orphans[key] = orphan_row(name, number, ts, src, dst, transport, detail, self.name)
+
+    def frame(
+        self, data: bytes, base: int, fend: int, off: int, kind: int, cut: bool, number: int, ts: float
+    ) -> None:
+        """A non-IP Ethernet frame that breaks IEEE 802.3 (lurewatch.net.pcap.frames)."""
+        problem = ethernet_problem(kind, fend - off, fend - base, cut)
+        if problem:
+            frame = data[base : min(fend, base + 12)]
+            key = ("frame: " + problem, frame, b"")
+            if key not in self.orphans and len(self.orphans) < MAX_ORPHANS:
+                self.orphans[key] = frame_row(frame, number, ts, problem, self.name)
+
+    def rows(self) -> Iterator[Item]:
+        """Rows of the flows finished so far (each flow's row, then its findings)."""
+        for f in self.done:
+            fid = flow_id(f)
+            yield "flow", flow_row(f, self.name, fid)
+            for row in anomaly_rows(f, self.name, fid):
+                yield "net_anomaly", row
+        self.done.clear()
+
+    def orphan_rows(self) -> Iterator[Item]:
+        for row in self.orphans.values():
+            yield "net_anomaly", row

@@ -1,0 +1,120 @@
+"""The fast paths agree with the Dissector: same rows from the inline classic-pcap loop, the
+pcapng packet handler, and the Dissector alone, over traffic that takes every branch."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import dpkt
+import pytest
+from pcapkit import (
+    ACK,
+    CLIENT,
+    PSH,
+    RST,
+    SERVER,
+    SYN,
+    T0,
+    Conversation,
+    Frame,
+    dns_message,
+    ether,
+    icmp_echo,
+    ip_packet,
+    tls_client_hello,
+    udp,
+    write_pcap,
+    write_pcapng,
+)
+
+from lurewatch.net.pcap import engine, read_pcap
+from lurewatch.net.pcap.dissect import Dissector
+from lurewatch.net.pcap.table import FlowTable
+
+
+def mixed_traffic() -> list[Frame]:
+    frames: list[Frame] = []
+    web = Conversation(sport=80).handshake()
+    web.send(True, PSH | ACK, b"GET / HTTP/1.1\r\nHost: a.example\r\n\r\n")
+    for n in range(6):
+        web.send(False, ACK | (PSH if n == 5 else 0), bytes(range(200)) * 7)
+        if n % 2:
+            web.send(True, ACK)
+    web.send(False, ACK, b"x" * 100, seq=web.sseq - 700)  # a retransmission
+    web.send(False, ACK, b"y" * 50, seq=web.sseq + (1 << 31))  # a sequence jump
+    web.ts += 400  # idle past the TCP timeout: the same tuple starts a new flow
+    web.send(True, ACK, b"late")
+    web.close()
+    web.send(True, ACK, b"after close")
+    web.send(True, SYN, seq=web.cseq + 100_000)  # the tuple reused by a new connection
+    web.send(False, SYN | ACK)
+    frames += web.frames
+
+    tls = Conversation(cport=40001, sport=443, ts=T0 + 1).handshake()
+    tls.send(True, PSH | ACK, tls_client_hello("b.example"))
+    tls.send(False, ACK)
+    tls.send(False, RST | ACK)
+    tls.send(True, ACK, b"z" * 20)
+    frames += tls.frames
+
+    ssh = Conversation(cport=40002, sport=22, ts=T0 + 2).handshake()
+    for n in range(5):
+        ssh.send(n % 2 == 0, PSH | ACK, b"SSH-2.0-test\r\n" if n < 2 else b"\x00" * 48)
+    # a segment with TCP options, one with a bad data offset, one in a VLAN
+    opts = dpkt.tcp.TCP(
+        sport=22, dport=40002, flags=ACK, seq=ssh.sseq, ack=ssh.cseq, win=1, data=b"o" * 10
+    )
+    opts.opts = b"\x01\x01\x08\x0a" + b"\x00" * 8
+    opts.off = 8
+    ssh.frames.append((ssh.ts + 0.01, ether(ip_packet(SERVER, CLIENT, opts, 6))))
+    bad = dpkt.tcp.TCP(sport=40002, dport=22, flags=ACK, seq=ssh.cseq, ack=ssh.sseq, win=1)
+    bad.off = 15
+    ssh.frames.append((ssh.ts + 0.02, ether(ip_packet(CLIENT, SERVER, bad, 6))))
+    vlan = dpkt.tcp.TCP(sport=40002, dport=22, flags=ACK, seq=ssh.cseq, ack=ssh.sseq, win=1)
+    ssh.frames.append((ssh.ts + 0.03, ether(ip_packet(CLIENT, SERVER, vlan, 6), vlans=[5])))
+    frames += ssh.frames
+
+    for n in range(4):
+        ts = T0 + 3 + n
+        query = udp(50000, 53, dns_message(n, "c.example"))
+        answer = udp(53, 50000, dns_message(n, "c.example", b"\x01\x02\x03\x04"))
+        frames.append((ts, ether(ip_packet(CLIENT, SERVER, query, 17))))
+        frames.append((ts + 0.1, ether(ip_packet(SERVER, CLIENT, answer, 17))))
+    wrong = udp(50000, 53, dns_message(9, "c.example"))
+    wrong.ulen = 12  # a UDP length shorter than the datagram
+    frames.append((T0 + 8, ether(ip_packet(CLIENT, SERVER, wrong, 17))))
+    frames.append((T0 + 9, ether(ip_packet(SERVER, CLIENT, icmp_echo(True), 1))))
+    return sorted(frames, key=lambda f: f[0])
+
+
+def rows(path: Path) -> list[str]:
+    out = []
+    for item in read_pcap(path, Counter()):
+        assert isinstance(item, tuple), item
+        row: dict[str, Any] = {k: v for k, v in item[1].items() if k != "log.file.path"}
+        out.append(json.dumps([item[0], row], default=str, sort_keys=True))
+    return sorted(out)
+
+
+def test_fast_paths_agree_with_the_dissector(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    frames = mixed_traffic()
+    classic = rows(write_pcap(tmp_path / "t.pcap", frames))
+    ng_path = write_pcapng(tmp_path / "t.pcapng", [(0, ts, f) for ts, f in frames], [1])
+    handler = rows(ng_path)
+
+    def dissector_only(table: FlowTable, dissector: Dissector) -> Any:
+        return dissector.packet
+
+    monkeypatch.setattr(engine, "packet_handler", dissector_only)
+    careful = rows(ng_path)
+    assert classic == careful
+    assert handler == careful
+    names = Counter(json.loads(r)[1].get("anomaly.name") for r in careful)
+    for expected in ("tcp_seq_jump", "tcp_data_after_close", "ip_header_anomaly"):
+        assert names[expected], names
+    assert sum(1 for r in careful if r.startswith('["flow"')) >= 6
