@@ -428,6 +428,30 @@ BASELINE_PROC_NET = _cols(
     ("first_event_id", "VARCHAR", "the first connection (proc_net event.id)"),
 )
 
+INCIDENTS = _cols(
+    ("incident.id", "VARCHAR", "hash of the earliest alert's id: stable while the incident grows"),
+    ("incident.title", "VARCHAR", "what happened, in words"),
+    (
+        "incident.score",
+        "DOUBLE",
+        "rises with severity, channels and the delivery-to-traffic sequence",
+    ),
+    ("incident.score_reasons", "VARCHAR[]", "how the score was reached"),
+    ("incident.severity", "VARCHAR", "the most severe alert's severity"),
+    ("incident.channels", "VARCHAR[]", "email, url, network, endpoint, voice, chat"),
+    ("incident.stages", "VARCHAR[]", "delivery, click, process, traffic: the ones seen, in order"),
+    ("incident.entities", "VARCHAR", "JSON object: entity type -> values, over all its alerts"),
+    ("incident.linked_by", "VARCHAR", "JSON list of the entities that joined its alerts"),
+    ("incident.alert_ids", "VARCHAR[]", "its alerts, oldest first"),
+    ("incident.alert_count", "INTEGER", ""),
+    ("incident.first_seen", "TIMESTAMP", "the earliest alert's time"),
+    ("incident.last_seen", "TIMESTAMP", "the latest alert's time"),
+    ("incident.state", "VARCHAR", "new, acknowledged, closed"),
+    ("incident.state_reason", "VARCHAR", ""),
+    ("incident.created", "TIMESTAMP", ""),
+    ("incident.updated", "TIMESTAMP", "last time it was rebuilt or triaged"),
+)
+
 TABLES: dict[str, tuple[Column, ...]] = {
     "email": EMAIL,
     "email_recipient": EMAIL_RECIPIENT,
@@ -451,6 +475,7 @@ TABLES: dict[str, tuple[Column, ...]] = {
     "baseline_url_domain": BASELINE_URL_DOMAIN,
     "url_click": URL_CLICK,
     "baseline_proc_net": BASELINE_PROC_NET,
+    "incidents": INCIDENTS,
 }
 
 # Tables whose rows are events: they are deduplicated on `event.id`.
