@@ -17,7 +17,7 @@ import orjson
 
 from lurewatch.detections.evidence import source_of
 from lurewatch.errors import LurewatchError
-from lurewatch.incidents.entities import normalize
+from lurewatch.incidents.entities import Entity, alert_entities, normalize
 from lurewatch.incidents.pivot_fields import (
     FIELDS,
     ID_COLUMN,
@@ -154,15 +154,25 @@ def _mentions(value: str) -> re.Pattern[str]:
     return re.compile(r"(?<![\w-])" + re.escape(value) + r"(?![\w-]|\.[\w-])", re.I)
 
 
-def _alert_hits(store: Store, value: str, raw: str, limit: int) -> tuple[list[PivotHit], bool]:
+def _alert_hits(
+    store: Store, kind: str, value: str, raw: str, limit: int
+) -> tuple[list[PivotHit], bool]:
     pattern = _mentions(value)
     alt = _mentions(raw) if raw.lower() != value else None
+    if kind == "phone":
+        # Numbers are written many ways: read every alert that names one, compare them normalized.
+        where, params = (
+            "contains(entities, '\"phone\"') OR contains(entities, '\"presented_number\"')",
+            [],
+        )
+    else:
+        where = "contains(lower(entities), ?) OR contains(lower(message), ?) OR contains(lower(entities), ?)"
+        params = [value, value, raw.lower()]
     rows = store.rows(
         'SELECT "alert.id", "rule.id", severity, "@timestamp", message, entities, evidence, '
-        '"alert.state" FROM alerts WHERE contains(lower(entities), ?) OR contains(lower(message), ?) '
-        "OR contains(lower(entities), ?) "
+        f'"alert.state" FROM alerts WHERE {where} '
         'ORDER BY "@timestamp" DESC NULLS LAST, "alert.id"',
-        [value, value, raw.lower()],
+        params,
     )
     incident_of = {
         r["aid"]: r["iid"]
@@ -175,7 +185,10 @@ def _alert_hits(store: Store, value: str, raw: str, limit: int) -> tuple[list[Pi
         text = r["entities"] + " " + (r["message"] or "")
         # JSON writes a backslash twice; a user named DOMAIN\name must still be found.
         text = text.replace("\\\\", "\\")
-        if not (pattern.search(text) or (alt and alt.search(text))):
+        named = kind == "phone" and Entity("phone", value) in alert_entities(
+            orjson.loads(r["entities"])
+        )
+        if not (named or pattern.search(text) or (alt and alt.search(text))):
             continue
         sources = sorted(
             {str(e.get("source")) for e in orjson.loads(r["evidence"] or "[]") if e.get("source")}
@@ -217,7 +230,7 @@ def pivot(store: Store, entity: str, kind: str | None = None, limit: int = 100) 
     value = (normalize(norm, raw) if norm else None) or raw
     value = value.lower().rstrip(".") if kind != "url" else value.lower()
     hits = _event_hits(store, kind, value, limit)
-    alert_hits, more_alerts = _alert_hits(store, value, raw, limit)
+    alert_hits, more_alerts = _alert_hits(store, kind, value, raw, limit)
     hits += alert_hits
     hits.sort(key=lambda h: (h.timestamp or dt.datetime.min, h.table, h.id), reverse=True)
     return PivotResult(raw, kind, hits[:limit], more_alerts or len(hits) > limit)
