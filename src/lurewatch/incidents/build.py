@@ -38,7 +38,7 @@ class IncidentSummary:
     reopened: int = 0
 
 
-def facts_of(row: dict[str, Any]) -> AlertFacts:
+def facts_of(row: dict[str, Any], org_domains: tuple[str, ...] = ()) -> AlertFacts:
     ents = orjson.loads(row["entities"] or "{}")
     evidence = orjson.loads(row["evidence"] or "[]")
     return AlertFacts(
@@ -49,7 +49,7 @@ def facts_of(row: dict[str, Any]) -> AlertFacts:
         severity=row["severity"] or "low",
         timestamp=row["@timestamp"],
         entities=alert_entities(ents),
-        origin=origin(ents, row["alert.id"]),
+        origin=origin(ents, row["alert.id"], org_domains),
         evidence_kinds=frozenset(str(e.get("kind")) for e in evidence if isinstance(e, dict)),
     )
 
@@ -125,7 +125,8 @@ def build_incidents(
     """Group every stored alert into incidents and write them, replacing the previous set."""
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     inc = settings.incidents
-    alerts = [facts_of(r) for r in store.rows(f"SELECT {_ALERT_COLUMNS} FROM alerts")]
+    org = tuple(settings.organization.domains)
+    alerts = [facts_of(r, org) for r in store.rows(f"SELECT {_ALERT_COLUMNS} FROM alerts")]
     groups = group_alerts(
         alerts,
         dt.timedelta(hours=inc.window_hours),

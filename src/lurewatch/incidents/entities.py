@@ -197,7 +197,7 @@ class LinkPolicy:
         return True
 
 
-def origin(ents: dict[str, Any], fallback: str) -> str:
+def origin(ents: dict[str, Any], fallback: str, org_domains: tuple[str, ...] = ()) -> str:
     """Who or what an alert comes from: its sender's domain, chat account, caller or host.
 
     An entity seen from many origins inside one window is a common meeting point (a popular
@@ -206,10 +206,10 @@ def origin(ents: dict[str, Any], fallback: str) -> str:
     for raw in _values(ents.get("sender")):
         address = raw.lower()
         domain = address.rsplit("@", 1)[-1]
-        # At a free-mail provider the address is the actor; elsewhere the domain is.
-        return "sender:" + (
-            address if is_freemail(domain) else registrable_domain(domain) or address
-        )
+        # At a free-mail provider or inside the organization the address is the actor (two
+        # colleagues are two people); elsewhere the sending organization is.
+        personal = is_freemail(domain) or in_domains(domain, org_domains)
+        return "sender:" + (address if personal else registrable_domain(domain) or address)
     for key, kind in (("sender_domain", "sender"), ("account", "account"), ("phone", "phone")):
         for raw in _values(ents.get(key)):
             return f"{kind}:{raw.lower()}"

@@ -174,12 +174,6 @@ def _alert_hits(
         'ORDER BY "@timestamp" DESC NULLS LAST, "alert.id"',
         params,
     )
-    incident_of = {
-        r["aid"]: r["iid"]
-        for r in store.rows(
-            'SELECT unnest("incident.alert_ids") AS aid, "incident.id" AS iid FROM incidents'
-        )
-    }
     hits: list[PivotHit] = []
     for r in rows:
         text = r["entities"] + " " + (r["message"] or "")
@@ -205,12 +199,28 @@ def _alert_hits(
                     "rule_id": r["rule.id"],
                     "severity": r["severity"],
                     "state": r["alert.state"],
-                    "incident_id": incident_of.get(r["alert.id"]),
                 },
             )
         )
         if len(hits) > limit:
             break
+    # Which incident each alert belongs to, asked only for the alerts found.
+    ids = [h.id for h in hits]
+    incident_of = (
+        {
+            r["aid"]: r["iid"]
+            for r in store.rows(
+                'SELECT aid, "incident.id" AS iid FROM '
+                '(SELECT unnest("incident.alert_ids") AS aid, "incident.id" FROM incidents) '
+                "WHERE list_contains(?, aid)",
+                [ids],
+            )
+        }
+        if ids
+        else {}
+    )
+    for h in hits:
+        h.extra["incident_id"] = incident_of.get(h.id)
     return hits, len(hits) > limit
 
 

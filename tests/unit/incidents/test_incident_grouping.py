@@ -180,3 +180,23 @@ def test_example_configuration_documents_incidents() -> None:
     s = load_settings(REPO / "docs" / "lurewatch.example.toml")
     assert s.incidents.window_hours == 24.0 and s.incidents.max_origins == 5
     assert s.incidents.ignore_networks and s.incidents.ignore_domains
+
+
+def test_colleagues_are_separate_origins(store: Store) -> None:
+    # Six internal senders (a compromised-account spree, or ordinary internal mail) that all
+    # reach one mailbox: each colleague is an origin of their own, so the mailbox links nothing.
+    store_alerts(
+        store,
+        *(
+            alert(
+                f"email_rule_{i}",
+                "E1",
+                i,
+                sender=f"p{i}@corp.example",
+                recipients=["cfo@corp.example"],
+            )
+            for i in range(6)
+        ),
+    )
+    build_incidents(store, settings())
+    assert len(groups_of(store)) == 6

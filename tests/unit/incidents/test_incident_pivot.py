@@ -193,3 +193,15 @@ def test_bad_input_is_one_clear_error(world: Store) -> None:
         pivot(world, "x", kind="planet")
     with pytest.raises(LurewatchError, match="--limit"):
         pivot(world, "x.example", limit=0)
+
+
+def test_alerts_found_name_their_incident(world: Store) -> None:
+    from lurewatch.config import Settings
+    from lurewatch.incidents.build import build_incidents
+
+    build_incidents(world, Settings())
+    (hit,) = [h for h in pivot(world, "10.0.0.7").hits if h.table == "alerts"]
+    stored = world.scalar(
+        'SELECT "incident.id" FROM incidents WHERE list_contains("incident.alert_ids", ?)', [hit.id]
+    )
+    assert hit.extra["incident_id"] == stored and stored
