@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from lurewatch.cli.common import (
@@ -73,7 +74,7 @@ def incidents(
             str(r["incident.alert_count"]),
             f"{r['incident.last_seen']:%Y-%m-%d %H:%M}" if r["incident.last_seen"] else "",
             r["incident.state"],
-            r["incident.title"],
+            escape(r["incident.title"]),
         )
     console.print(table)
 
@@ -85,10 +86,14 @@ def _print_alert(a: dict[str, Any], indent: str = "") -> None:
         f"{indent}[bold]{when}[/] [{_COLORS.get(sev, '')}]{sev}[/] {a['channel']} "
         f"{a['rule_id']} ({a['alert_id'][:12]}, {a['state']})"
     )
-    console.print(f"{indent}  {a['message']}", soft_wrap=True)
+    console.print(f"{indent}  {escape(a['message'])}", soft_wrap=True)
     for e in a["evidence"]:
         ts = f"{e['@timestamp']:%Y-%m-%d %H:%M:%S} " if e.get("@timestamp") else ""
-        console.print(f"{indent}  - {e['kind']} {ts}{e['source']} {e['summary']}", soft_wrap=True)
+        console.print(
+            f"{indent}  - {e['kind']} {ts}{e['source']} {e['summary']}",
+            soft_wrap=True,
+            markup=False,
+        )
     if a["evidence_not_shown"]:
         console.print(f"{indent}  - ... {a['evidence_not_shown']} more evidence records")
 
@@ -101,7 +106,9 @@ def _print_playbook(pb: dict[str, Any], indent: str = "") -> None:
         console.print(f"{indent}  pivot: {p}", soft_wrap=True, markup=False)
     console.print(f"{indent}  contain: {pb['containment']}", soft_wrap=True)
     if pb["detection_advice"]:
-        console.print(f"{indent}  detection says: {pb['detection_advice']}", soft_wrap=True)
+        console.print(
+            f"{indent}  detection says: {pb['detection_advice']}", soft_wrap=True, markup=False
+        )
 
 
 def incident(
@@ -120,8 +127,8 @@ def incident(
         return
     console.print(f"[bold]Incident {inc['id']}[/] score {inc['score']:.0f} ({inc['state']})")
     if inc["state_reason"]:
-        console.print(f"  reason: {inc['state_reason']}")
-    console.print(f"  {inc['title']}", soft_wrap=True)
+        console.print(f"  reason: {inc['state_reason']}", markup=False)
+    console.print(f"  {inc['title']}", soft_wrap=True, markup=False)
     console.print(f"  score: {'; '.join(inc['score_reasons'])}", soft_wrap=True)
     console.print(
         f"  linked by: {', '.join(inc['linked_by'][:8]) or 'a single alert'}", soft_wrap=True

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from lurewatch.cli.common import (
@@ -48,7 +49,9 @@ def pivot(
             print_json_line(h.as_json())
         return
     more = f" (more exist: raise --limit above {limit})" if result.more else ""
-    table = Table(title=f"{len(result.hits)} records mention {result.kind} {result.entity}{more}")
+    table = Table(
+        title=escape(f"{len(result.hits)} records mention {result.kind} {result.entity}{more}")
+    )
     for col in ("when", "table", "id", "what", "source"):
         table.add_column(col, overflow="fold")
     for h in result.hits:
@@ -56,7 +59,7 @@ def pivot(
             f"{h.timestamp:%Y-%m-%d %H:%M:%S}" if h.timestamp else "",
             h.table,
             h.id[:12],
-            h.summary,
-            h.source,
+            escape(h.summary),
+            escape(h.source),
         )
     console.print(table)
