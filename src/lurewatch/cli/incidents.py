@@ -131,7 +131,9 @@ def incident(
     console.print(f"  {inc['title']}", soft_wrap=True, markup=False)
     console.print(f"  score: {'; '.join(inc['score_reasons'])}", soft_wrap=True)
     console.print(
-        f"  linked by: {', '.join(inc['linked_by'][:8]) or 'a single alert'}", soft_wrap=True
+        f"  linked by: {', '.join(inc['linked_by'][:8]) or 'a single alert'}",
+        soft_wrap=True,
+        markup=False,
     )
     for kind, values in inc["entities"].items():
         more = f" (+{len(values) - 8})" if len(values) > 8 else ""
