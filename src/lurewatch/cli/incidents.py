@@ -58,6 +58,10 @@ def incidents(
     )
     with open_store(db) as store:
         rows = store.rows(sql, list(params))
+        ungrouped = not store.count("incidents") and store.count("alerts")
+    if ungrouped and not json:
+        # A store written before incidents existed: its alerts are grouped by the next detect.
+        console.print("alerts are not grouped into incidents yet: run `lurewatch detect`")
     if json:
         for r in rows:
             print_json_line(incident_json(r))
