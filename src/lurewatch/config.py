@@ -330,6 +330,30 @@ class Chat:
 
 
 @dataclass
+class Incidents:
+    # Alerts that share an entity (mailbox, sender, domain, URL, IP, host, user, process, phone,
+    # chat account) join one incident when each is at most this many hours from the previous one.
+    window_hours: float = 24.0
+    # An entity seen, inside one window, in alerts of more than this many unrelated origins
+    # (sender domains, hosts, callers, chat accounts) is infrastructure or a popular target,
+    # not a thread between them: it does not join their alerts into one incident.
+    max_origins: int = 5
+    # Domains that never join alerts (with their subdomains), besides organization.domains:
+    # your mail gateway, CDN, SaaS suites everyone uses.
+    ignore_domains: list[str] = field(default_factory=list)
+    # Exact values that never join alerts: proxy and NAT addresses, shared mailboxes, scanners.
+    ignore_values: list[str] = field(default_factory=list)
+    # Address ranges (CIDR) whose IPs never join alerts: proxies, NAT gateways, resolvers.
+    ignore_networks: list[str] = field(default_factory=list)
+
+    def validate(self) -> None:
+        if self.window_hours <= 0:
+            raise ConfigError("incidents.window_hours must be above 0")
+        if self.max_origins < 1:
+            raise ConfigError("incidents.max_origins must be at least 1")
+
+
+@dataclass
 class Settings:
     organization: Organization = field(default_factory=Organization)
     email_auth: EmailAuth = field(default_factory=EmailAuth)
@@ -346,6 +370,7 @@ class Settings:
     calls: Calls = field(default_factory=Calls)
     chat: Chat = field(default_factory=Chat)
     network: Network = field(default_factory=Network)
+    incidents: Incidents = field(default_factory=Incidents)
     source: str = "defaults"
 
     def validate(self) -> None:
@@ -368,6 +393,7 @@ class Settings:
                 )
         self.calls.validate()
         self.network.validate()
+        self.incidents.validate()
 
 
 def _build(cls: type, data: dict[str, Any], where: str) -> Any:

@@ -462,6 +462,28 @@ BASELINE_FLOW_VOLUME = _cols(
     ("destination.bytes", "BIGINT", "bytes it received from them"),
     ("connections", "BIGINT", ""),
     ("destinations", "BIGINT", "distinct destination addresses"),
+INCIDENTS = _cols(
+    ("incident.id", "VARCHAR", "hash of the earliest alert's id: stable while the incident grows"),
+    ("incident.title", "VARCHAR", "what happened, in words"),
+    (
+        "incident.score",
+        "DOUBLE",
+        "rises with severity, channels and the delivery-to-traffic sequence",
+    ),
+    ("incident.score_reasons", "VARCHAR[]", "how the score was reached"),
+    ("incident.severity", "VARCHAR", "the most severe alert's severity"),
+    ("incident.channels", "VARCHAR[]", "email, url, network, endpoint, voice, chat"),
+    ("incident.stages", "VARCHAR[]", "delivery, click, process, traffic: the ones seen, in order"),
+    ("incident.entities", "VARCHAR", "JSON object: entity type -> values, over all its alerts"),
+    ("incident.linked_by", "VARCHAR", "JSON list of the entities that joined its alerts"),
+    ("incident.alert_ids", "VARCHAR[]", "its alerts, oldest first"),
+    ("incident.alert_count", "INTEGER", ""),
+    ("incident.first_seen", "TIMESTAMP", "the earliest alert's time"),
+    ("incident.last_seen", "TIMESTAMP", "the latest alert's time"),
+    ("incident.state", "VARCHAR", "new, acknowledged, closed"),
+    ("incident.state_reason", "VARCHAR", ""),
+    ("incident.created", "TIMESTAMP", ""),
+    ("incident.updated", "TIMESTAMP", "last time it was rebuilt or triaged"),
 )
 
 TABLES: dict[str, tuple[Column, ...]] = {
@@ -490,6 +512,7 @@ TABLES: dict[str, tuple[Column, ...]] = {
     "baseline_flow_destination": BASELINE_FLOW_DESTINATION,
     "baseline_flow_service": BASELINE_FLOW_SERVICE,
     "baseline_flow_volume": BASELINE_FLOW_VOLUME,
+    "incidents": INCIDENTS,
 }
 
 # Tables whose rows are events: they are deduplicated on `event.id`.

@@ -7,7 +7,18 @@ import sys
 import typer
 
 from lurewatch import __version__
-from lurewatch.cli import coverage, demo, detect, ingest, inspect, rejects, rules
+from lurewatch.cli import (
+    coverage,
+    demo,
+    detect,
+    incidents,
+    ingest,
+    inspect,
+    pivot,
+    rejects,
+    rules,
+    triage,
+)
 from lurewatch.errors import LurewatchError
 
 app = typer.Typer(
@@ -20,11 +31,16 @@ app = typer.Typer(
 app.command()(ingest.ingest)
 app.command()(detect.detect)
 app.command()(detect.alerts)
+app.command()(incidents.alert)
+app.command()(incidents.incidents)
+app.command()(incidents.incident)
+app.command()(pivot.pivot)
 app.command()(coverage.coverage)
 app.command()(rejects.rejects)
 app.command()(demo.demo)
 app.add_typer(inspect.app, name="inspect")
 app.add_typer(rules.app, name="rules")
+app.add_typer(triage.app, name="triage")
 
 
 @app.command()

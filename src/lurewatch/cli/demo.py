@@ -15,6 +15,7 @@ from lurewatch.cli.ingest import show_summary
 from lurewatch.demo.scenario import build
 from lurewatch.detections.context import DetectionContext
 from lurewatch.detections.engine import run_detections
+from lurewatch.incidents.build import build_incidents
 from lurewatch.pipeline.expand_links import expand_pending
 from lurewatch.pipeline.ingest import ingest_paths
 
@@ -41,8 +42,12 @@ def demo(
             expand_pending(store, data.settings, offline=True)
             build_baselines(store, data.settings)
             run_detections(DetectionContext(settings=data.settings, store=store))
+            build_incidents(store, data.settings)
     if not json:
-        console.print(f"\nAlerts (the store is {db}; try `lurewatch alerts --db {db} --json`):")
+        console.print(
+            f"\nAlerts (the store is {db}; try `lurewatch alerts --db {db} --json`, "
+            f"`lurewatch incidents --db {db}` and `lurewatch pivot northwind-payroll.example --db {db}`):"
+        )
     alerts(
         db=db,
         config=None,

@@ -25,6 +25,7 @@ from lurewatch.detections.base import SEVERITIES, severity_rank
 from lurewatch.detections.context import DetectionContext
 from lurewatch.detections.engine import run_detections
 from lurewatch.errors import LurewatchError
+from lurewatch.incidents.build import build_incidents
 from lurewatch.pipeline.expand_links import expand_pending
 
 
@@ -42,6 +43,8 @@ def detect(
         baselines = build_baselines(store, settings)
         ctx = DetectionContext(settings=settings, store=store)
         summary = run_detections(ctx, on_step=lambda s: status.update(s))
+        status.update("grouping alerts into incidents")
+        incidents = build_incidents(store, settings)
     if json:
         print_json(
             {
@@ -51,6 +54,7 @@ def detect(
                 "alerts": dict(summary.alerts),
                 "severities": dict(summary.severities),
                 "errors": summary.errors,
+                "incidents": incidents.__dict__,
             }
         )
         return
@@ -64,6 +68,10 @@ def detect(
         f"baselines: {baselines}; shortened links expanded: {dict(expanded) or 'none pending'}"
     )
     console.print(f"scanned {dict(summary.rows_scanned)}")
+    console.print(
+        f"incidents: {incidents.incidents} ({incidents.multi_alert} joining several alerts, "
+        f"{incidents.new} new, {incidents.reopened} reopened); see `lurewatch incidents`"
+    )
     for e in summary.errors[:10]:
         console.print(f"[red]error[/red] {e}")
 

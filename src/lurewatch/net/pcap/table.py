@@ -93,7 +93,15 @@ class FlowTable:
             self.orphans[key] = orphan_row(name, number, ts, src, dst, transport, detail, self.name)
 
     def frame(
-        self, data: bytes, base: int, fend: int, off: int, kind: int, cut: bool, number: int, ts: float
+        self,
+        data: bytes,
+        base: int,
+        fend: int,
+        off: int,
+        kind: int,
+        cut: bool,
+        number: int,
+        ts: float,
     ) -> None:
         """A non-IP Ethernet frame that breaks IEEE 802.3 (lurewatch.net.pcap.frames)."""
         problem = ethernet_problem(kind, fend - off, fend - base, cut)
