@@ -23,9 +23,10 @@ NET_RULES = (
 def default_exemptions() -> dict[str, list[str]]:
     # Why each role is noisy: a scanner touches every address and port by design; monitoring
     # polls on a timer and keeps sessions open; a proxy or NAT gateway carries everyone's
-    # traffic under one address; a DNS server asks new name servers all day on a schedule.
+    # traffic under one address; a DNS server asks new name servers all day on a schedule. A
+    # scanner's probes (FIN/XMAS/NULL scans, half-open SYNs) are packets outside any flow.
     return {
-        "scanner": ["net_new_destination", "net_new_port_protocol"],
+        "scanner": ["net_new_destination", "net_new_port_protocol", "net_out_of_flow_packets"],
         "monitoring": ["net_beaconing", "net_long_connection", "net_new_port_protocol"],
         "proxy": [
             "net_new_destination", "net_beaconing", "net_long_connection",

@@ -462,6 +462,8 @@ BASELINE_FLOW_VOLUME = _cols(
     ("destination.bytes", "BIGINT", "bytes it received from them"),
     ("connections", "BIGINT", ""),
     ("destinations", "BIGINT", "distinct destination addresses"),
+)
+
 INCIDENTS = _cols(
     ("incident.id", "VARCHAR", "hash of the earliest alert's id: stable while the incident grows"),
     ("incident.title", "VARCHAR", "what happened, in words"),

@@ -24,6 +24,7 @@ from lurewatch.detections.context import DetectionContext
 from lurewatch.detections.evidence import source_of
 from lurewatch.ids import event_id
 from lurewatch.net.anomalies import ANOMALIES
+from lurewatch.net.policy import network_policy
 
 MAX_EVIDENCE = 10
 PAIR_KEYS = ("anomaly.name", "source.ip", "destination.ip", "destination.port", "day")
@@ -40,13 +41,22 @@ def _base(severity: str) -> Severity:
 
 
 def anomaly_groups(
-    ctx: DetectionContext, names: Iterable[str], by_source: Iterable[str] = ()
+    ctx: DetectionContext, rule: str, names: Iterable[str], by_source: Iterable[str] = ()
 ) -> list[Finding]:
     """One finding per group of stored anomalies whose name is in `names`; those also in
-    `by_source` are grouped per source host instead of per host pair."""
+    `by_source` are grouped per source host instead of per host pair. Sources whose host role
+    exempts them from `rule` (network.host_roles, role_exemptions) and allowlisted destination
+    networks (network.allow_networks) are left out."""
     per_source = set(by_source)
     pair = [n for n in names if n not in per_source]
-    return _groups(ctx, pair, PAIR_KEYS) + _groups(ctx, sorted(per_source), SOURCE_KEYS)
+    policy = network_policy(ctx.settings)
+    found = _groups(ctx, pair, PAIR_KEYS) + _groups(ctx, sorted(per_source), SOURCE_KEYS)
+    return [
+        f
+        for f in found
+        if policy.exempt_role(f.entities.get("source_ip"), rule) is None
+        and policy.allowed(f.entities.get("destination_ip"), None) is None
+    ]
 
 
 def _groups(ctx: DetectionContext, names: list[str], key_names: tuple[str, ...]) -> list[Finding]:

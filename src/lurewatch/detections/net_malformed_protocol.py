@@ -23,14 +23,16 @@ NAMES = (
     "protocol_violation",
 )
 
+RULE = "net_malformed_protocol"
+
 
 def run(ctx: DetectionContext) -> list[Finding]:
-    return anomaly_groups(ctx, NAMES)
+    return anomaly_groups(ctx, RULE, NAMES)
 
 
 DETECTIONS = [
     QueryDetection(
-        id="net_malformed_protocol",
+        id=RULE,
         title="Protocol message with anomalous syntax or structure",
         clause="N1",
         techniques=("T1071", "T1572", "T1001"),

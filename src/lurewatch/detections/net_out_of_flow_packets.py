@@ -21,14 +21,16 @@ NAMES = tuple(n for n, a in ANOMALIES.items() if a.clause == "N2")
 # and day, so a sensor's blind spots do not become an alert per destination.
 PER_SOURCE = tuple(n for n in NAMES if ANOMALIES[n].severity == "low")
 
+RULE = "net_out_of_flow_packets"
+
 
 def run(ctx: DetectionContext) -> list[Finding]:
-    return anomaly_groups(ctx, NAMES, by_source=PER_SOURCE)
+    return anomaly_groups(ctx, RULE, NAMES, by_source=PER_SOURCE)
 
 
 DETECTIONS = [
     QueryDetection(
-        id="net_out_of_flow_packets",
+        id=RULE,
         title="Packets outside any established flow or against TCP's state machine",
         clause="N2",
         techniques=("T1205", "T1046", "T1095"),

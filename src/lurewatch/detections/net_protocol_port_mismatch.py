@@ -16,14 +16,16 @@ from lurewatch.detections.examples_anomalies import anomaly
 
 NAMES = ("protocol_port_mismatch", "port_protocol_unidentified", "protocol_change")
 
+RULE = "net_protocol_port_mismatch"
+
 
 def run(ctx: DetectionContext) -> list[Finding]:
-    return anomaly_groups(ctx, NAMES)
+    return anomaly_groups(ctx, RULE, NAMES)
 
 
 DETECTIONS = [
     QueryDetection(
-        id="net_protocol_port_mismatch",
+        id=RULE,
         title="Protocol on a port registered to another protocol",
         clause="N1",
         techniques=("T1571", "T1071"),

@@ -12,14 +12,16 @@ from lurewatch.detections.base import Example, Finding, QueryDetection
 from lurewatch.detections.context import DetectionContext
 from lurewatch.detections.examples_anomalies import anomaly
 
+RULE = "net_sensor_alert"
+
 
 def run(ctx: DetectionContext) -> list[Finding]:
-    return anomaly_groups(ctx, ("sensor_alert",))
+    return anomaly_groups(ctx, RULE, ("sensor_alert",))
 
 
 DETECTIONS = [
     QueryDetection(
-        id="net_sensor_alert",
+        id=RULE,
         title="Network sensor signature or notice",
         clause="N1",
         techniques=("T1071",),

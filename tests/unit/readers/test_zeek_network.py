@@ -351,3 +351,17 @@ def test_readiness_says_what_conn_logs_alone_cannot_show(tmp_path: Path) -> None
     assert any("syntax anomalies are blind" in r for r in n1["reasons"])
     assert n1["completeness"]["flow_sensors"] == ["zeek"]
     assert any("server name" in r for r in report["N3"]["reasons"])
+
+
+def test_scanner_hosts_are_exempt_from_out_of_flow_alerts(tmp_path: Path) -> None:
+    from lurewatch.detections.context import DetectionContext
+    from lurewatch.detections.net_out_of_flow_packets import run
+
+    xmas = conn_line("CX", "ShQ", state="S1")  # forbidden flags from 10.0.0.5
+    with _ingest(tmp_path, {"conn.log": conn_log([xmas])}) as store:
+        plain = run(DetectionContext(Settings(), store))
+        scanner = Settings()
+        scanner.network.host_roles = {"10.0.0.5": "scanner"}
+        exempt = run(DetectionContext(scanner, store))
+    assert [f.entities["anomaly"] for f in plain] == ["tcp_invalid_flags"]
+    assert exempt == []
