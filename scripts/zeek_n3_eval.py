@@ -21,7 +21,6 @@ The captures span hours, not weeks, so the first-seen rules learn nothing first 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 import sys
 import tempfile
@@ -36,8 +35,8 @@ from lurewatch.config import Settings
 from lurewatch.detections.base import QueryDetection
 from lurewatch.detections.context import DetectionContext
 from lurewatch.detections.registry import all_detections
-from lurewatch.ids import event_id
-from lurewatch.readers.zeek import ZeekRecord, read_zeek
+from lurewatch.enrich.dns import OfflineResolver
+from lurewatch.pipeline.ingest import ingest_paths
 from lurewatch.store import Store
 
 _LABELS = ("label", "detailedlabel")
@@ -47,48 +46,6 @@ def _conn_file(scenario: Path) -> Path | None:
     files = sorted(p for p in scenario.iterdir() if p.name.startswith(("conn", "labeled-conn")))
     labeled = [p for p in files if "label" in p.name]
     return (labeled or files or [None])[0]
-
-
-def _server_names(scenario: Path) -> dict[str, str]:
-    """uid -> server name, from ssl.log (SNI) and http.log (Host)."""
-    names: dict[str, str] = {}
-    for log, field in (("ssl", "server_name"), ("http", "host")):
-        for p in sorted(scenario.glob(f"{log}.log*")):
-            for rec in read_zeek(p, columns={"uid", field}):
-                if isinstance(rec, ZeekRecord) and rec.fields.get(field):
-                    names.setdefault(rec.fields["uid"], str(rec.fields[field]).split(":")[0])
-    return names
-
-
-def _flow_row(rec: ZeekRecord, names: dict[str, str]) -> dict[str, Any]:
-    f = rec.fields
-    ts: dt.datetime = f["ts"]
-    duration = f.get("duration")
-    extra = {k: f.get(k) for k in (*_LABELS, "local_orig", "local_resp") if k in f}
-    return {
-        "event.id": event_id("zeek-conn-eval", rec.file, str(rec.line)),
-        "@timestamp": ts,
-        "event.end": ts + dt.timedelta(seconds=duration) if duration else None,
-        "log.file.path": rec.file,
-        "log.offset": rec.line,
-        "observer.type": "zeek",
-        "flow.id": f.get("uid"),
-        "network.transport": f.get("proto"),
-        "network.protocol": f.get("service"),
-        "source.ip": f.get("id.orig_h"),
-        "source.port": f.get("id.orig_p"),
-        "destination.ip": f.get("id.resp_h"),
-        "destination.port": f.get("id.resp_p"),
-        "destination.domain": names.get(f.get("uid") or ""),
-        "flow.duration": duration,
-        "source.bytes": f.get("orig_bytes"),
-        "destination.bytes": f.get("resp_bytes"),
-        "source.packets": f.get("orig_pkts"),
-        "destination.packets": f.get("resp_pkts"),
-        "flow.state": f.get("conn_state"),
-        "flow.history": f.get("history"),
-        "event.extra": orjson.dumps(extra, default=str).decode(),
-    }
 
 
 def _is_malicious(extra: str | None) -> bool | None:
@@ -101,23 +58,30 @@ def evaluate_scenario(scenario: Path, learning_days: int) -> dict[str, Any]:
     conn = _conn_file(scenario)
     if conn is None:
         return {"scenario": scenario.name, "skipped": "no conn log"}
-    names = _server_names(scenario)
-    rows, local = [], set()
-    for rec in read_zeek(conn):
-        if isinstance(rec, ZeekRecord) and rec.fields.get("ts") is not None:
-            rows.append(_flow_row(rec, names))
-            if rec.fields.get("local_orig") is True:
-                local.add(rec.fields["id.orig_h"])
     settings = Settings()
     settings.network.learning_days = learning_days
-    settings.organization.internal_networks += [
-        f"{ip}/{128 if ':' in ip else 32}" for ip in sorted(local)
-    ]
     with (
         tempfile.TemporaryDirectory(prefix="lurewatch-n3-eval-") as tmp,
         Store(Path(tmp) / "eval.duckdb") as store,
     ):
-        store.insert("flow", rows)
+        # The conn log and the logs that name servers (ssl, http, dns), read as `ingest` reads
+        # them; the labels stay in event.extra.
+        names = [p for p in scenario.iterdir() if p.name.startswith(("ssl", "http", "dns"))]
+        ingest_paths(store, [conn, *names], settings, OfflineResolver(), workers=1)
+        rows = store.rows(
+            'SELECT "event.id", "source.ip", "destination.ip", "destination.port", "event.extra" '
+            "FROM flow"
+        )
+        local = sorted(
+            {
+                r["source.ip"]
+                for r in rows
+                if orjson.loads(r["event.extra"] or "{}").get("local_orig") in (True, "T")
+            }
+        )
+        settings.organization.internal_networks += [
+            f"{ip}/{128 if ':' in ip else 32}" for ip in local
+        ]
         build_baselines(store, settings)
         ctx = DetectionContext(settings=settings, store=store)
         alerts = {
