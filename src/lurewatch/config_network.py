@@ -17,6 +17,10 @@ NET_RULES = (
     "net_long_connection",
     "net_volume_outlier",
     "net_new_port_protocol",
+    "net_protocol_port_mismatch",
+    "net_malformed_protocol",
+    "net_out_of_flow_packets",
+    "net_sensor_alert",
 )
 
 

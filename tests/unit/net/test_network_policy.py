@@ -102,3 +102,11 @@ def test_example_configuration_documents_the_network_section() -> None:
     s = load_settings(REPO / "docs" / "lurewatch.example.toml")
     assert s.network.host_roles  # the example shows roles
     assert s.network.allow_domains
+
+
+def test_every_network_rule_can_be_exempted_by_role() -> None:
+    from lurewatch.config_network import NET_RULES
+    from lurewatch.detections.registry import all_detections
+
+    net_rules = {d.id for d in all_detections() if d.id.startswith("net_")}
+    assert net_rules == set(NET_RULES)
