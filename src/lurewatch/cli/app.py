@@ -16,6 +16,7 @@ from lurewatch.cli import (
     inspect,
     pivot,
     rejects,
+    report,
     rules,
     triage,
 )
@@ -36,6 +37,7 @@ app.command()(incidents.incidents)
 app.command()(incidents.incident)
 app.command()(pivot.pivot)
 app.command()(coverage.coverage)
+app.command()(report.report)
 app.command()(rejects.rejects)
 app.command()(demo.demo)
 app.add_typer(inspect.app, name="inspect")
