@@ -46,7 +46,8 @@ def demo(
     if not json:
         console.print(
             f"\nAlerts (the store is {db}; try `lurewatch alerts --db {db} --json`, "
-            f"`lurewatch incidents --db {db}` and `lurewatch pivot northwind-payroll.example --db {db}`):"
+            f"`lurewatch incidents --db {db}`, `lurewatch pivot northwind-payroll.example --db {db}` "
+            f"and `lurewatch report --html report.html --db {db}`):"
         )
     alerts(
         db=db,
