@@ -53,7 +53,7 @@ details.incident summary { cursor: pointer; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .1em 1em; }
 dl.facts dt { font-weight: 600; }
 dl.facts dd { margin: 0; overflow-wrap: anywhere; }
-ol.timeline { border-left: 3px solid #2f4b7c; padding-left: 1.5em; }
+ol.timeline { border-left: 3px solid #2f4b7c; padding-left: 2.5em; }
 li.alert { margin-bottom: .8em; }
 .message { margin: .2em 0; }
 ul.evidence { font-size: 12px; color: #3a424b; overflow-wrap: anywhere; }
