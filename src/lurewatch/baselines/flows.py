@@ -37,12 +37,28 @@ DYNAMIC_PORTS_FROM = 49152
 _PROTOCOL_ALIASES = {"ssl": "tls", "dtls": "tls", "krb": "kerberos", "krb_tcp": "kerberos"}
 
 
+SCOPES_TABLE = "_lw_flow_scopes"
+
+
 def _scopes(f: Any, settings: Settings) -> Any:
     """Scope of every distinct address among the flows' sources and destinations."""
     src = f.select(_k_ip=f["source.ip"].fill_null(""))
     dst = f.select(_k_ip=f["destination.ip"].fill_null(""))
     addrs = src.union(dst, distinct=True)
-    return with_scope(addrs, addrs._k_ip, settings.organization.internal_networks, "_k_scope")
+    scoped = with_scope(addrs, addrs._k_ip, settings.organization.internal_networks, "_k_scope")
+    return scoped.select("_k_ip", "_k_scope")
+
+
+def build_scope_table(store: Store, settings: Settings, name: str = SCOPES_TABLE) -> Any:
+    """The scope of every address in `flow`, written once to a temporary table.
+
+    Distinct addresses are few next to the flows, and every query over many flows joins them:
+    computed inline, each such query (and each reference to its rows inside it) would read all
+    the flows again for them.
+    """
+    sql = ibis.to_sql(_scopes(store.table("flow"), settings), dialect="duckdb")
+    store.execute(f"CREATE OR REPLACE TEMP TABLE {q(name)} AS {sql}")
+    return store.table(name)
 
 
 def normalized_protocol(p: Any) -> Any:
@@ -64,24 +80,50 @@ def port_key(transport: Any, port: Any) -> Any:
     return transport + "/" + number
 
 
-def outbound(store: Store, settings: Settings, rows: Any = None) -> Any:
-    """Flows an internal host originated to anything but loopback, with normalized transport,
-    protocol and domain, the destination's scope, and its key (domain when known, else address).
-
-    `rows` narrows the work to some `flow` rows (a filter of `store.table("flow")`).
-    """
-    f = store.table("flow") if rows is None else rows
-    scopes = _scopes(f, settings)
+def _scoped(f: Any, scopes: Any) -> Any:
+    """Rows of `f` an internal host originated to anything but loopback, with `_d_scope`."""
     s = scopes.select(_s_ip=scopes._k_ip, _s_scope=scopes._k_scope)
     d = scopes.select(_d_ip=scopes._k_ip, _d_scope=scopes._k_scope)
     j = f.mutate(_s_ip=f["source.ip"].fill_null(""), _d_ip=f["destination.ip"].fill_null(""))
     j = j.join(s, "_s_ip").join(d, "_d_ip")
-    j = j.filter((j._s_scope == INTERNAL) & (j._d_scope != LOOPBACK))
+    return j.filter((j._s_scope == INTERNAL) & (j._d_scope != LOOPBACK))
+
+
+def _normalized(j: Any) -> dict[str, Any]:
+    """Transport, protocol and domain as the rules compare them, and the destination's scope."""
     name = j["destination.domain"].lower().strip()
     # The root's trailing dot goes; cheaper than a regular expression on every flow.
     name = ibis.cases((name.endswith("."), name.substr(0, name.length() - 1)), else_=name)
-    domain = name.nullif("")
-    transport = j["network.transport"].fill_null("").lower()
+    return {
+        "network.transport": j["network.transport"].fill_null("").lower(),
+        "network.protocol": normalized_protocol(j["network.protocol"]),
+        "destination.domain": name.nullif(""),
+        "lurewatch.destination_scope": j._d_scope,
+    }
+
+
+def _with_key(out: Any) -> Any:
+    return out.mutate(
+        **{
+            "destination.key": out["destination.domain"].fill_null(out["destination.ip"]),
+            "destination.key_type": ibis.cases(
+                (out["destination.domain"].notnull(), DOMAIN), else_=IP
+            ),
+        }
+    )
+
+
+def outbound(store: Store, settings: Settings, rows: Any = None, scopes: Any = None) -> Any:
+    """Flows an internal host originated to anything but loopback, with normalized transport,
+    protocol and domain, the destination's scope, and its key (domain when known, else address).
+
+    `rows` narrows the work to some `flow` rows (a filter of `store.table("flow")`). `scopes`
+    is a table of address scopes covering them (build_scope_table); by default the scopes of
+    the rows' own addresses are worked out inline, which suits a few rows.
+    """
+    f = store.table("flow") if rows is None else rows
+    j = _scoped(f, _scopes(f, settings) if scopes is None else scopes)
+    norm = _normalized(j)
     out = j.select(
         j["event.id"],
         j["@timestamp"],
@@ -91,23 +133,16 @@ def outbound(store: Store, settings: Settings, rows: Any = None) -> Any:
         j["source.ip"],
         j["destination.ip"],
         j["destination.port"],
-        transport.name("network.transport"),
-        normalized_protocol(j["network.protocol"]).name("network.protocol"),
-        domain.name("destination.domain"),
+        norm["network.transport"].name("network.transport"),
+        norm["network.protocol"].name("network.protocol"),
+        norm["destination.domain"].name("destination.domain"),
         j["flow.duration"].fill_null(0.0).name("flow.duration"),
         j["source.bytes"].fill_null(0).name("source.bytes"),
         j["destination.bytes"].fill_null(0).name("destination.bytes"),
         j["flow.state"],
-        j._d_scope.name("lurewatch.destination_scope"),
+        norm["lurewatch.destination_scope"].name("lurewatch.destination_scope"),
     )
-    return out.mutate(
-        **{
-            "destination.key": out["destination.domain"].fill_null(out["destination.ip"]),
-            "destination.key_type": ibis.cases(
-                (out["destination.domain"].notnull(), DOMAIN), else_=IP
-            ),
-        }
-    )
+    return _with_key(out)
 
 
 def internet(t: Any) -> Any:
@@ -131,23 +166,42 @@ def _insert(store: Store, table: str, expr: Any) -> int:
 
 
 PAIRS_TABLE = "_lw_flow_pairs"
+# The flow columns whose values the normalization maps, one to one, to the summary's keys.
+_RAW_KEYS = ["source.ip", "destination.ip", "destination.domain", "network.transport",
+             "destination.port", "network.protocol"]  # fmt: skip
 
 
-def _pairs(o: Any) -> Any:
+def _pairs(store: Store, scopes: Any) -> Any:
     """One row per (host, address, domain, transport, port, protocol, scope): the flows summed.
 
     Both learned tables are built from this summary, so the flows are read once for them, and
-    far fewer rows are grouped again (a host reaches the same destination many times).
+    far fewer rows are grouped again (a host reaches the same destination many times). The
+    flows are grouped on their stored values first: the normalization and the scopes are then
+    worked out once per distinct value, not once per flow, and the wide per-flow rows never
+    reach a join.
     """
-    o = o.mutate(**{"service.port": port_key(o["network.transport"], o["destination.port"])})
+    f = store.table("flow")
+    raw = f.group_by(_RAW_KEYS).aggregate(
+        first_seen=f["@timestamp"].min(),
+        last_seen=f["@timestamp"].max(),
+        connections=f.count(),
+        bytes_sent=f["source.bytes"].fill_null(0).sum(),
+        _first=_earliest(f["@timestamp"], f["event.id"]),
+    )
+    j = _scoped(raw, scopes)
+    norm = _normalized(j)
+    o = j.mutate(
+        **{"service.port": port_key(norm["network.transport"], j["destination.port"])},
+        **{k: v for k, v in norm.items() if k != "network.transport"},
+    )
     keys = ["source.ip", "destination.ip", "destination.domain", "service.port",
             "network.protocol", "lurewatch.destination_scope"]  # fmt: skip
     stats = o.group_by(keys).aggregate(
-        first_seen=o["@timestamp"].min(),
-        last_seen=o["@timestamp"].max(),
-        connections=o.count(),
-        bytes_sent=o["source.bytes"].sum(),
-        _first=_earliest(o["@timestamp"], o["event.id"]),
+        first_seen=o.first_seen.min(),
+        last_seen=o.last_seen.max(),
+        connections=o.connections.sum(),
+        bytes_sent=o.bytes_sent.sum(),
+        _first=o._first.min(),
     )
     return stats.mutate(first_event_id=stats._first["i"]).drop("_first")
 
@@ -186,7 +240,8 @@ def _destination_org_level(store: Store) -> Any:
         last_seen=b.last_seen.max(),
         connections=b.connections.sum(),
         _bytes=b["source.bytes"].sum(),
-        hosts=b["source.ip"].nunique(),
+        # One host row per (host, destination): counting rows counts distinct hosts.
+        hosts=b.count(),
         _first=_earliest(b.first_seen, b.first_event_id),
     )
     return stats.mutate(
@@ -216,13 +271,16 @@ def _service_rows(p: Any) -> Any:
     return stats.mutate(first_event_id=stats._first["i"])
 
 
-def _volume_rows(o: Any) -> Any:
-    i = internet(o)
-    i = i.mutate(day=i["@timestamp"].truncate("D"))
+def _volume_rows(store: Store, scopes: Any) -> Any:
+    f = store.table("flow").select(
+        "source.ip", "destination.ip", "@timestamp", "source.bytes", "destination.bytes"
+    )
+    i = _scoped(f, scopes)
+    i = i.filter(i._d_scope == INTERNET).mutate(day=i["@timestamp"].truncate("D"))
     return i.group_by(["source.ip", "day"]).aggregate(
         **{
-            "source.bytes": i["source.bytes"].sum(),
-            "destination.bytes": i["destination.bytes"].sum(),
+            "source.bytes": i["source.bytes"].fill_null(0).sum(),
+            "destination.bytes": i["destination.bytes"].fill_null(0).sum(),
         },
         connections=i.count(),
         destinations=i["destination.ip"].nunique(),
@@ -236,17 +294,21 @@ def build_flow_baselines(store: Store, settings: Settings) -> int:
         store.execute(f"DELETE FROM {q(table)}")
     if not store.scalar("SELECT count(*) FROM (SELECT 1 FROM flow LIMIT 1)"):
         return 0  # no flows: nothing to learn, and no query to compile
-    o = outbound(store, settings)
-    pairs_sql = ibis.to_sql(_pairs(o), dialect="duckdb")
-    store.execute(f"CREATE OR REPLACE TEMP TABLE {PAIRS_TABLE} AS {pairs_sql}")
+    scopes = build_scope_table(store, settings)
     try:
+        pairs_sql = ibis.to_sql(_pairs(store, scopes), dialect="duckdb")
+        store.execute(f"CREATE OR REPLACE TEMP TABLE {PAIRS_TABLE} AS {pairs_sql}")
         p = store.table(PAIRS_TABLE)
         n = _insert(store, "baseline_flow_destination", _destination_host_level(p))
-        n += _insert(store, "baseline_flow_destination", _destination_org_level(store))
         n += _insert(store, "baseline_flow_service", _service_rows(p))
+        # The pairs go before the next queries: they need the memory more.
+        store.execute(f"DROP TABLE IF EXISTS {PAIRS_TABLE}")
+        n += _insert(store, "baseline_flow_destination", _destination_org_level(store))
+        n += _insert(store, "baseline_flow_volume", _volume_rows(store, scopes))
     finally:
         store.execute(f"DROP TABLE IF EXISTS {PAIRS_TABLE}")
-    return n + _insert(store, "baseline_flow_volume", _volume_rows(o))
+        store.execute(f"DROP TABLE IF EXISTS {SCOPES_TABLE}")
+    return n
 
 
 def destination_rows(store: Store, level: str) -> Any:

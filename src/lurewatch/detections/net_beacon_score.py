@@ -41,6 +41,7 @@ import ibis
 
 from lurewatch.baselines.flows import internet, outbound
 from lurewatch.detections.context import DetectionContext
+from lurewatch.detections.net_evidence import scopes
 
 SERIES = ("source.ip", "destination.key", "network.transport", "destination.port")
 WEIGHTS = {"timing": 0.45, "size": 0.25, "persistence": 0.15, "count": 0.15}
@@ -77,7 +78,7 @@ def _gaps(ctx: DetectionContext, min_connections: int) -> Any:
     rows = f.mutate(_k=key[1], _t=key[2]).semi_join(
         big, ["source.ip", "_k", "_t", "destination.port"]
     )
-    o = internet(outbound(ctx.store, ctx.settings, rows.drop("_k", "_t")))
+    o = internet(outbound(ctx.store, ctx.settings, rows.drop("_k", "_t"), scopes(ctx)))
     o = o.select(*SERIES, "@timestamp", "event.id", "source.bytes", "destination.domain",
                  "destination.ip")  # fmt: skip
     w = ibis.window(group_by=[o[k] for k in SERIES], order_by=[o["@timestamp"], o["event.id"]])

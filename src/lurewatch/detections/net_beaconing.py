@@ -25,6 +25,7 @@ from lurewatch.detections.net_evidence import (
     only,
     policy,
     sample_flows,
+    scopes,
     when,
 )
 
@@ -50,7 +51,7 @@ def _evidence(ctx: DetectionContext, found: list[dict[str, Any]]) -> dict[tuple[
     f = ctx.store.table("flow")
     f = only(f, "source.ip", (s["source.ip"] for s in found))
     keys = ibis.memtable({k: [s[k] for s in found] for k in SERIES})
-    o = outbound(ctx.store, ctx.settings, f).semi_join(keys, list(SERIES))
+    o = outbound(ctx.store, ctx.settings, f, scopes(ctx)).semi_join(keys, list(SERIES))
     return sample_flows(ctx, o, list(SERIES))
 
 

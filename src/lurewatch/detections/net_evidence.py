@@ -12,7 +12,7 @@ from typing import Any
 
 import ibis
 
-from lurewatch.baselines.flows import outbound
+from lurewatch.baselines.flows import build_scope_table, outbound
 from lurewatch.detections.base import SEVERITIES, Finding, Severity
 from lurewatch.detections.context import DetectionContext
 from lurewatch.detections.evidence import source_of
@@ -24,6 +24,8 @@ from lurewatch.net.ports import ports_of, registered_protocol
 Row = Mapping[str, Any]
 # Flows quoted as evidence per alert at most; the message gives the full counts.
 MAX_EVIDENCE = 10
+# The detections' own copy of the address scopes (the baselines drop theirs when done).
+SCOPES_TABLE = "_lw_net_scopes"
 
 
 def policy(ctx: DetectionContext) -> NetworkPolicy:
@@ -32,6 +34,15 @@ def policy(ctx: DetectionContext) -> NetworkPolicy:
         ctx.cache["net.policy"] = network_policy(ctx.settings)
     found: NetworkPolicy = ctx.cache["net.policy"]
     return found
+
+
+def scopes(ctx: DetectionContext) -> Any:
+    """The scope of every flow address, worked out once per run into a small temporary table
+    that the rules' queries over many flows join (see baselines.flows.build_scope_table)."""
+    assert ctx.store is not None
+    if "net.scopes" not in ctx.cache:
+        ctx.cache["net.scopes"] = build_scope_table(ctx.store, ctx.settings, SCOPES_TABLE)
+    return ctx.cache["net.scopes"]
 
 
 def only(t: Any, column: str, values: Iterable[Any]) -> Any:
@@ -78,7 +89,7 @@ def flows_between(
     if not wanted:
         return {}
     f = only(ctx.store.table("flow"), "source.ip", (h for h, _ in wanted))
-    o = outbound(ctx.store, ctx.settings, f)
+    o = outbound(ctx.store, ctx.settings, f, scopes(ctx))
     pairs_t = ibis.memtable(
         {"source.ip": [h for h, _ in wanted], "destination.key": [k for _, k in wanted]}
     )

@@ -26,6 +26,7 @@ from lurewatch.detections.net_evidence import (
     policy,
     raised,
     sample_flows,
+    scopes,
 )
 
 RULE = "net_long_connection"
@@ -43,19 +44,21 @@ def _candidate_flows(ctx: DetectionContext) -> Any:
     f = ctx.store.table("flow")
     f = f.mutate(_day=f["@timestamp"].truncate("D"), _d=f["flow.duration"].fill_null(0.0))
     busy = f.group_by(["source.ip", "_day"]).aggregate(_total=f._d.sum())
-    busy = busy.filter(busy._total >= n.long_connection_total_seconds).select(
-        "source.ip", "_day", _busy=ibis.literal(True)
-    )
-    j = f.left_join(busy, ["source.ip", "_day"])
-    j = j.filter(j._busy.notnull() | (j._d >= n.long_connection_seconds))
-    return j.drop(*[c for c in j.columns if c.startswith("_") or c.endswith("_right")])
+    busy = busy.filter(busy._total >= n.long_connection_total_seconds).select("source.ip", "_day")
+    # The busy host-days are read out: at most hosts x days rows, and a table of known size
+    # is what the join builds on (left inside the query, the join may build on the flows).
+    busy = ibis.memtable(ctx.store.ibis.to_pyarrow(busy))
+    # Two disjoint parts rather than a join of every flow: most flows are in neither.
+    long = f.filter(f._d >= n.long_connection_seconds)
+    rest = f.filter(f._d < n.long_connection_seconds).semi_join(busy, ["source.ip", "_day"])
+    return long.union(rest).drop("_day", "_d")
 
 
 def long_pairs(ctx: DetectionContext) -> list[dict[str, Any]]:
     """Per (pair, day) where one connection or the added-up time reaches the thresholds."""
     assert ctx.store is not None
     n = ctx.settings.network
-    o = internet(outbound(ctx.store, ctx.settings, _candidate_flows(ctx)))
+    o = internet(outbound(ctx.store, ctx.settings, _candidate_flows(ctx), scopes(ctx)))
     o = o.mutate(
         day=o["@timestamp"].truncate("D"),
         _end=o["event.end"].fill_null(o["@timestamp"]),
@@ -88,7 +91,7 @@ def _evidence(ctx: DetectionContext, pairs: list[tuple[Any, ...]]) -> dict[tuple
     f = ctx.store.table("flow")
     f = only(f, "source.ip", (p[0] for p in pairs))
     keys = ibis.memtable({k: [p[i] for p in pairs] for i, k in enumerate(PAIR)})
-    o = internet(outbound(ctx.store, ctx.settings, f)).semi_join(keys, list(PAIR))
+    o = internet(outbound(ctx.store, ctx.settings, f, scopes(ctx))).semi_join(keys, list(PAIR))
     return sample_flows(ctx, o, list(PAIR), [o["flow.duration"].desc(), o["event.id"]])
 
 

@@ -28,7 +28,7 @@ from lurewatch.detections.examples_net import (
     scenario,
     usual_history,
 )
-from lurewatch.detections.net_evidence import MAX_EVIDENCE, finding, human_bytes, policy
+from lurewatch.detections.net_evidence import MAX_EVIDENCE, finding, human_bytes, policy, scopes
 
 RULE = "net_volume_outlier"
 
@@ -66,7 +66,7 @@ def _day_flows(ctx: DetectionContext, host: str, day: dt.datetime) -> list[dict[
         & (f["@timestamp"] >= ibis.literal(day))
         & (f["@timestamp"] < ibis.literal(day + dt.timedelta(days=1)))
     )
-    o = internet(outbound(ctx.store, ctx.settings, f))
+    o = internet(outbound(ctx.store, ctx.settings, f, scopes(ctx)))
     o = o.order_by([o["source.bytes"].desc(), o["event.id"]])
     return list(ctx.store.ibis.to_pyarrow(o).to_pylist())
 
