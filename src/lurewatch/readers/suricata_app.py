@@ -26,7 +26,7 @@ from lurewatch.readers.suricata_fields import (
     sub,
     text,
 )
-from lurewatch.readers.zeek_web import _url_parts as url_parts
+from lurewatch.readers.zeek_web import url_parts
 
 
 def http_rows(record: Record, h: Header) -> list[tuple[str, Row]]:

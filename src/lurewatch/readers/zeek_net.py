@@ -20,6 +20,7 @@ from lurewatch.ids import event_id
 from lurewatch.net.anomalies import clause_of
 from lurewatch.readers.zeek import ZeekRecord
 from lurewatch.readers.zeek_names import normalize_service, service_protocols, weird_anomaly
+from lurewatch.readers.zeek_values import integer, number, record_identity, text, time_value
 
 Row = dict[str, Any]
 _EPOCH = dt.datetime(1970, 1, 1)
@@ -47,34 +48,6 @@ CONN_MAPPED = frozenset(
 )
 
 
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    return value if isinstance(value, str) else str(value)
-
-
-def _int(value: Any) -> int | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _float(value: Any) -> float | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _time(value: Any) -> dt.datetime | None:
-    return value if isinstance(value, dt.datetime) else None
-
-
 def micros(when: dt.datetime) -> int:
     return (when - _EPOCH) // _US
 
@@ -99,13 +72,13 @@ def extra_json(fields: dict[str, Any], mapped: frozenset[str]) -> str | None:
 
 def conn_row(rec: ZeekRecord) -> Row:
     f = rec.fields
-    start = _time(f.get("ts"))
+    start = time_value(f.get("ts"))
     assert start is not None  # rows_from_zeek rejects records without a time
-    duration = _float(f.get("duration"))
+    duration = number(f.get("duration"))
     duration_us = None if duration is None else round(duration * 1_000_000)
-    uid = _text(f.get("uid")) or ""
+    uid = text(f.get("uid")) or ""
     end = start + dt.timedelta(microseconds=duration_us) if duration_us is not None else start
-    service = _text(f.get("service"))
+    service = text(f.get("service"))
     return {
         "event.id": conn_event_id(uid, micros(start), duration_us),
         "@timestamp": start,
@@ -114,20 +87,20 @@ def conn_row(rec: ZeekRecord) -> Row:
         "log.offset": rec.line,
         "observer.type": "zeek",
         "flow.id": uid or None,
-        "network.transport": (_text(f.get("proto")) or "").lower() or None,
+        "network.transport": (text(f.get("proto")) or "").lower() or None,
         "network.protocol": normalize_service(service),
-        "source.ip": _text(f.get("id.orig_h")),
-        "source.port": _int(f.get("id.orig_p")),
-        "destination.ip": _text(f.get("id.resp_h")),
-        "destination.port": _int(f.get("id.resp_p")),
+        "source.ip": text(f.get("id.orig_h")),
+        "source.port": integer(f.get("id.orig_p")),
+        "destination.ip": text(f.get("id.resp_h")),
+        "destination.port": integer(f.get("id.resp_p")),
         "destination.domain": None,
         "flow.duration": duration,
-        "source.bytes": _int(f.get("orig_bytes")),
-        "destination.bytes": _int(f.get("resp_bytes")),
-        "source.packets": _int(f.get("orig_pkts")),
-        "destination.packets": _int(f.get("resp_pkts")),
-        "flow.state": _text(f.get("conn_state")),
-        "flow.history": _text(f.get("history")),
+        "source.bytes": integer(f.get("orig_bytes")),
+        "destination.bytes": integer(f.get("resp_bytes")),
+        "source.packets": integer(f.get("orig_pkts")),
+        "destination.packets": integer(f.get("resp_pkts")),
+        "flow.state": text(f.get("conn_state")),
+        "flow.history": text(f.get("history")),
         "event.extra": extra_json(f, CONN_MAPPED),
     }
 
@@ -135,17 +108,17 @@ def conn_row(rec: ZeekRecord) -> Row:
 def _anomaly(rec: ZeekRecord, name: str, sensor_name: str, detail: str, **more: Any) -> Row:
     f = rec.fields
     return {
-        "event.id": event_id("net_anomaly", "zeek", rec.path, record_identity_text(rec)),
-        "@timestamp": _time(f.get("ts")),
+        "event.id": event_id("net_anomaly", "zeek", rec.path, record_identity(rec)),
+        "@timestamp": time_value(f.get("ts")),
         "log.file.path": rec.file,
         "log.offset": rec.line,
         "observer.type": "zeek",
-        "flow.id": _text(f.get("uid")),
-        "network.transport": (_text(f.get("proto")) or "").lower() or None,
-        "source.ip": _text(f.get("id.orig_h")) or _text(f.get("src")),
-        "source.port": _int(f.get("id.orig_p")),
-        "destination.ip": _text(f.get("id.resp_h")) or _text(f.get("dst")),
-        "destination.port": _int(f.get("id.resp_p")) or _int(f.get("p")),
+        "flow.id": text(f.get("uid")),
+        "network.transport": (text(f.get("proto")) or "").lower() or None,
+        "source.ip": text(f.get("id.orig_h")) or text(f.get("src")),
+        "source.port": integer(f.get("id.orig_p")),
+        "destination.ip": text(f.get("id.resp_h")) or text(f.get("dst")),
+        "destination.port": integer(f.get("id.resp_p")) or integer(f.get("p")),
         "anomaly.name": name,
         "anomaly.clause": clause_of(name),
         "anomaly.sensor_name": sensor_name,
@@ -155,15 +128,10 @@ def _anomaly(rec: ZeekRecord, name: str, sensor_name: str, detail: str, **more: 
     }
 
 
-def record_identity_text(rec: ZeekRecord) -> bytes:
-    present = {k: v for k, v in rec.fields.items() if v is not None}
-    return orjson.dumps(present, option=orjson.OPT_SORT_KEYS, default=str)
-
-
 def weird_row(rec: ZeekRecord) -> Row:
     f = rec.fields
-    weird = _text(f.get("name")) or "unknown"
-    addl = _text(f.get("addl"))
+    weird = text(f.get("name")) or "unknown"
+    addl = text(f.get("addl"))
     name = weird_anomaly(weird)
     detail = f"Zeek weird {weird}" + (f" ({addl})" if addl else "")
     return _anomaly(rec, name, f"weird:{weird}", detail)
@@ -173,8 +141,8 @@ def analyzer_row(rec: ZeekRecord) -> Row:
     """analyzer.log (Zeek 6+) and dpd.log (older): an analyzer met traffic that broke its
     protocol. Both name the analyzer; analyzer.log also logs confirmations, which are normal."""
     f = rec.fields
-    analyzer = _text(f.get("analyzer_name")) or _text(f.get("analyzer")) or "unknown"
-    reason = _text(f.get("failure_reason")) or "protocol violation"
+    analyzer = text(f.get("analyzer_name")) or text(f.get("analyzer")) or "unknown"
+    reason = text(f.get("failure_reason")) or "protocol violation"
     protos = service_protocols(analyzer)
     expected = protos[0] if protos else analyzer.lower()
     detail = f"the {analyzer} analyzer gave up: {reason}"
@@ -182,15 +150,15 @@ def analyzer_row(rec: ZeekRecord) -> Row:
 
 
 def is_violation(rec: ZeekRecord) -> bool:
-    cause = _text(rec.fields.get("cause"))
+    cause = text(rec.fields.get("cause"))
     return cause is None or "violation" in cause.lower()
 
 
 def notice_row(rec: ZeekRecord) -> Row:
     f = rec.fields
-    note = _text(f.get("note")) or "unknown"
-    msg = _text(f.get("msg")) or ""
-    sub = _text(f.get("sub"))
+    note = text(f.get("note")) or "unknown"
+    msg = text(f.get("msg")) or ""
+    sub = text(f.get("sub"))
     detail = f"Zeek notice {note}: {msg}" + (f" ({sub})" if sub else "")
     return _anomaly(rec, "sensor_alert", f"notice:{note}", detail)
 
@@ -198,17 +166,17 @@ def notice_row(rec: ZeekRecord) -> Row:
 def _app_row(rec: ZeekRecord, dataset: str, **cols: Any) -> Row:
     f = rec.fields
     row: Row = {
-        "event.id": event_id("net_app", "zeek", rec.path, record_identity_text(rec)),
-        "@timestamp": _time(f.get("ts")),
+        "event.id": event_id("net_app", "zeek", rec.path, record_identity(rec)),
+        "@timestamp": time_value(f.get("ts")),
         "log.file.path": rec.file,
         "log.offset": rec.line,
         "observer.type": "zeek",
         "event.dataset": dataset,
-        "flow.id": _text(f.get("uid")),
-        "source.ip": _text(f.get("id.orig_h")),
-        "source.port": _int(f.get("id.orig_p")),
-        "destination.ip": _text(f.get("id.resp_h")),
-        "destination.port": _int(f.get("id.resp_p")),
+        "flow.id": text(f.get("uid")),
+        "source.ip": text(f.get("id.orig_h")),
+        "source.port": integer(f.get("id.orig_p")),
+        "destination.ip": text(f.get("id.resp_h")),
+        "destination.port": integer(f.get("id.resp_p")),
         "destination.domain": None,
         "file.name": None,
         "file.mime_type": None,
@@ -223,7 +191,7 @@ def _app_row(rec: ZeekRecord, dataset: str, **cols: Any) -> Row:
 
 
 def ssl_row(rec: ZeekRecord) -> Row:
-    sni = _text(rec.fields.get("server_name"))
+    sni = text(rec.fields.get("server_name"))
     return _app_row(rec, "ssl", **{"destination.domain": sni.lower().rstrip(".") if sni else None})
 
 
@@ -235,14 +203,14 @@ def files_row(rec: ZeekRecord) -> Row:
         rec,
         "files",
         **{
-            "file.name": _text(f.get("filename")),
-            "file.mime_type": _text(f.get("mime_type")),
-            "file.size": _int(f.get("total_bytes")) or _int(f.get("seen_bytes")),
-            "file.hash.sha256": _text(f.get("sha256")),
+            "file.name": text(f.get("filename")),
+            "file.mime_type": text(f.get("mime_type")),
+            "file.size": integer(f.get("total_bytes")) or integer(f.get("seen_bytes")),
+            "file.hash.sha256": text(f.get("sha256")),
         },
     )
     if row["flow.id"] is None and isinstance(uids, list) and uids:
-        row["flow.id"] = _text(uids[0])
+        row["flow.id"] = text(uids[0])
     if row["source.ip"] is None:
         row["source.ip"] = _first(f.get("tx_hosts"))
         row["destination.ip"] = _first(f.get("rx_hosts"))
@@ -251,8 +219,8 @@ def files_row(rec: ZeekRecord) -> Row:
 
 def _first(value: Any) -> str | None:
     if isinstance(value, list) and value:
-        return _text(value[0])
-    return _text(value) if isinstance(value, str) else None
+        return text(value[0])
+    return text(value) if isinstance(value, str) else None
 
 
 # log type -> (table, row builder, keep?)

@@ -9,53 +9,19 @@ adds nothing.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import orjson
-
 from lurewatch.ids import event_id
 from lurewatch.readers.records import Reject
 from lurewatch.readers.zeek import ZeekRecord, read_zeek
 from lurewatch.readers.zeek_net import NET_MAPPERS
+from lurewatch.readers.zeek_values import integer, record_identity, text, time_value
 
 Row = dict[str, Any]
-
-
-def record_identity(rec: ZeekRecord) -> bytes:
-    """The record's content in a canonical form: sorted fields, unset ones left out.
-
-    Leaving unset fields out makes a TSV record and the JSON form of the same record (where
-    Zeek omits unset fields) hash alike.
-    """
-    present = {k: v for k, v in rec.fields.items() if v is not None}
-    try:
-        return orjson.dumps(present, option=orjson.OPT_SORT_KEYS, default=str)
-    except TypeError:  # text orjson cannot encode (lone surrogates): fall back to repr
-        return repr(sorted(present.items())).encode("utf-8", "backslashreplace")
-
-
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    return value if isinstance(value, str) else str(value)
-
-
-def _int(value: Any) -> int | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _time(value: Any) -> dt.datetime | None:
-    return value if isinstance(value, dt.datetime) else None
 
 
 def split_host(host: str) -> tuple[str, int | None]:
@@ -74,7 +40,7 @@ def split_host(host: str) -> tuple[str, int | None]:
     return host.rstrip("."), port
 
 
-def _url_parts(
+def url_parts(
     host: str | None, uri: str | None, method: str | None
 ) -> tuple[str | None, str | None, str | None]:
     """(url.domain, url.full, url.path) from the Host header and the request target."""
@@ -100,52 +66,52 @@ def _url_parts(
 def http_row(rec: ZeekRecord) -> Row:
     """One http.log record as an `http_request` row."""
     f = rec.fields
-    method = _text(f.get("method"))
-    domain, full, path = _url_parts(_text(f.get("host")), _text(f.get("uri")), method)
+    method = text(f.get("method"))
+    domain, full, path = url_parts(text(f.get("host")), text(f.get("uri")), method)
     return {
         "event.id": event_id("http_request", "zeek", rec.path, record_identity(rec)),
-        "@timestamp": _time(f.get("ts")),
+        "@timestamp": time_value(f.get("ts")),
         "log.file.path": rec.file,
         "log.offset": rec.line,
         "observer.type": "zeek",
-        "source.ip": _text(f.get("id.orig_h")),
-        "destination.ip": _text(f.get("id.resp_h")),
-        "destination.port": _int(f.get("id.resp_p")),
+        "source.ip": text(f.get("id.orig_h")),
+        "destination.ip": text(f.get("id.resp_h")),
+        "destination.port": integer(f.get("id.resp_p")),
         "url.domain": domain,
         "url.full": full,
         "url.path": path,
         "http.request.method": method,
-        "http.response.status_code": _int(f.get("status_code")),
-        "user_agent.original": _text(f.get("user_agent")),
-        "user.name": _text(f.get("username")),
-        "flow.id": _text(f.get("uid")),
+        "http.response.status_code": integer(f.get("status_code")),
+        "user_agent.original": text(f.get("user_agent")),
+        "user.name": text(f.get("username")),
+        "flow.id": text(f.get("uid")),
     }
 
 
 def _code_name(name: Any, number: Any, prefix: str) -> str | None:
     """The mnemonic Zeek logged, else the RFC 3597 style number (TYPE65, RCODE23)."""
     if name is not None:
-        return _text(name)
-    n = _int(number)
+        return text(name)
+    n = integer(number)
     return None if n is None else f"{prefix}{n}"
 
 
 def dns_row(rec: ZeekRecord) -> Row:
     """One dns.log record as a `dns_query` row."""
     f = rec.fields
-    query = _text(f.get("query"))
+    query = text(f.get("query"))
     return {
         "event.id": event_id("dns_query", "zeek", rec.path, record_identity(rec)),
-        "@timestamp": _time(f.get("ts")),
+        "@timestamp": time_value(f.get("ts")),
         "log.file.path": rec.file,
         "log.offset": rec.line,
         "observer.type": "zeek",
-        "source.ip": _text(f.get("id.orig_h")),
+        "source.ip": text(f.get("id.orig_h")),
         "dns.question.name": query.strip().lower().rstrip(".") if query is not None else None,
         "dns.question.type": _code_name(f.get("qtype_name"), f.get("qtype"), "TYPE"),
         "dns.response_code": _code_name(f.get("rcode_name"), f.get("rcode"), "RCODE"),
         "dns.answers": _answers(f.get("answers")),
-        "flow.id": _text(f.get("uid")),
+        "flow.id": text(f.get("uid")),
     }
 
 
@@ -182,7 +148,7 @@ def rows_from_zeek(
                 continue
             mapper = net[0], net[1]
         table, to_row = mapper
-        if _time(item.fields.get("ts")) is None:
+        if time_value(item.fields.get("ts")) is None:
             yield Reject(table, item.file, item.line, f"{item.path} record without a ts time")
             continue
         yield table, to_row(item)
