@@ -1,4 +1,5 @@
-"""Precision and recall of the N3 detections against the labels of the Stratosphere Zeek logs.
+"""Precision and recall of the network detections against the labels of the Stratosphere Zeek
+logs: N3 on precision and recall, N1/N2 on precision.
 
 Each scenario under <data>/zeek/stratosphere/ goes into its own fresh store: its conn log (the
 labeled one where there is one) becomes `flow` rows, with the `label` and `detailedlabel`
@@ -40,6 +41,9 @@ from lurewatch.pipeline.ingest import ingest_paths
 from lurewatch.store import Store
 
 _LABELS = ("label", "detailedlabel")
+# N3 is judged on precision and recall; N1/N2 alerts (which see inbound attacks too) on
+# precision, by the labels of the flows their anomalies belong to.
+CLAUSES = ("N1", "N2", "N3")
 
 
 def _conn_file(scenario: Path) -> Path | None:
@@ -64,9 +68,13 @@ def evaluate_scenario(scenario: Path, learning_days: int) -> dict[str, Any]:
         tempfile.TemporaryDirectory(prefix="lurewatch-n3-eval-") as tmp,
         Store(Path(tmp) / "eval.duckdb") as store,
     ):
-        # The conn log and the logs that name servers (ssl, http, dns), read as `ingest` reads
-        # them; the labels stay in event.extra.
-        names = [p for p in scenario.iterdir() if p.name.startswith(("ssl", "http", "dns"))]
+        # The conn log, the logs that name servers (ssl, http, dns) and the sensor's anomaly
+        # logs (weird, notice, analyzer), read as `ingest` reads them; labels stay in event.extra.
+        names = [
+            p
+            for p in scenario.iterdir()
+            if p.name.startswith(("ssl", "http", "dns", "weird", "notice", "analyzer", "dpd"))
+        ]
         ingest_paths(store, [conn, *names], settings, OfflineResolver(), workers=1)
         rows = store.rows(
             'SELECT "event.id", "source.ip", "destination.ip", "destination.port", "event.extra" '
@@ -87,7 +95,15 @@ def evaluate_scenario(scenario: Path, learning_days: int) -> dict[str, Any]:
         alerts = {
             d.id: d.run(ctx)
             for d in all_detections()
-            if d.clause == "N3" and isinstance(d, QueryDetection)
+            if d.clause in CLAUSES and isinstance(d, QueryDetection)
+        }
+        # N1/N2 alerts cite anomalies; each belongs to a flow through the sensor's uid.
+        anomaly_flow = {
+            r["aid"]: r["fid"]
+            for r in store.rows(
+                'SELECT a."event.id" AS aid, f."event.id" AS fid FROM net_anomaly a '
+                'JOIN flow f ON a."flow.id" = f."flow.id"'
+            )
         }
         internal = {
             r["event.id"]: r["source.ip"]
@@ -116,7 +132,11 @@ def evaluate_scenario(scenario: Path, learning_days: int) -> dict[str, Any]:
     for rule, found in alerts.items():
         tp, covered = 0, set()
         for f in found:
-            ids = [e["event_id"] for e in f.evidence if e["kind"] == "flow"]
+            ids = [e["event_id"] for e in f.evidence if e["kind"] == "flow"] + [
+                anomaly_flow[e["event_id"]]
+                for e in f.evidence
+                if e["kind"] == "net_anomaly" and e["event_id"] in anomaly_flow
+            ]
             votes = [label.get(i) for i in ids]
             if sum(1 for v in votes if v) * 2 > len(votes):
                 tp += 1
