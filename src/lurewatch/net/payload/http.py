@@ -7,6 +7,7 @@ in the middle of is never judged: the rest of it may be in the next segment.
 
 from __future__ import annotations
 
+from lurewatch.net.payload.http_head import clean_head, host_value
 from lurewatch.net.payload.lines import (
     CRLF,
     CUT,
@@ -290,6 +291,8 @@ def _check_chunks(head: _Head, body: bytes) -> None:
 
 def check(payload: bytes, from_client: bool) -> list[tuple[str, str]]:
     """http_malformed problems in the first message head of the buffer."""
+    if clean_head(payload)[0]:
+        return []  # the usual case, recognised whole (lurewatch.net.payload.http_head)
     if H2_PREFACE.startswith(payload[: len(H2_PREFACE)]):
         return []  # HTTP/2 with prior knowledge: binary frames follow, not an HTTP/1 head
     head = _Head()
@@ -341,6 +344,10 @@ def check(payload: bytes, from_client: bool) -> list[tuple[str, str]]:
 def host(payload: bytes) -> str | None:
     """The Host field (or the authority of an absolute-form or CONNECT target), lower case,
     without its port."""
+    clean, at = clean_head(payload)
+    if clean:  # an origin-form target: the Host field is the only place the name can be
+        value = host_value(payload, at) if at >= 0 else b""
+        return _strip_port(value.decode("latin-1").lower()) or None if value else None
     lines = split_lines(payload[:HEAD_LIMIT], max_lines=FIELD_LIMIT + 2)
     if not lines or lines[0].end == CUT:
         return None

@@ -33,23 +33,16 @@ def identify(payload: bytes, transport: str, from_client: bool) -> str | None:
     if not payload:
         return None
     first = payload[0]
-    if transport.lower() == "udp":
+    if transport != "tcp" and transport.lower() == "udp":
         if first == 0x64 and looks_like_dht(payload):  # "d": a bencoded dictionary
             return "bittorrent-dht"
         return "dns" if looks_like_dns(payload) else None
-    if (20 <= first <= 23 or first & 0x80) and looks_like_tls(payload):
-        return "tls"
-    if first == 0x53 and looks_like_ssh(payload, from_client):  # "S"
-        return "ssh"
-    if payload[:4] in (b"220 ", b"220-"):
-        return _greeting(payload)
-    if first == 0x10 and from_client and looks_like_mqtt(payload):
-        return "mqtt"
-    if first == 0x52 and looks_like_rfb(payload):  # "R"
-        return "rfb"
-    if first == 0 and from_client and looks_like_pgsql(payload):
-        return "pgsql"
+    # The first byte narrows the candidates down to one or a few.
     if 0x41 <= first <= 0x7A:  # a letter: a text protocol's command or status line
+        if first == 0x53 and looks_like_ssh(payload, from_client):  # "S"
+            return "ssh"
+        if first == 0x52 and looks_like_rfb(payload):  # "R"
+            return "rfb"
         if looks_like_http(payload):
             return "http"
         if smtp.client_verb(payload):
@@ -58,5 +51,16 @@ def identify(payload: bytes, transport: str, from_client: bool) -> str | None:
             return "ftp"
         if looks_like_ssh(payload, from_client):
             return "ssh"
+    elif 20 <= first <= 23 or first & 0x80:
+        if looks_like_tls(payload):
+            return "tls"
+    elif first == 0x32:  # "2"
+        if payload[:4] in (b"220 ", b"220-"):
+            return _greeting(payload)
+    elif first == 0x10:
+        if from_client and looks_like_mqtt(payload):
+            return "mqtt"
+    elif first == 0 and from_client and looks_like_pgsql(payload):
+        return "pgsql"
     # DNS over TCP last: its 2-byte length prefix can start with any byte.
     return "dns" if looks_like_dns_tcp(payload) else None

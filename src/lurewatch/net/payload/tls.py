@@ -10,6 +10,8 @@ never a problem: the rest may be in the next segment.
 
 from __future__ import annotations
 
+import struct
+
 from lurewatch.net.payload.lines import outside
 
 MALFORMED = "tls_malformed"
@@ -19,7 +21,9 @@ CLIENT_HELLO, SERVER_HELLO = 1, 2
 # Handshake types that may open a flight in the clear (RFC 8446 §4, RFC 5246 §7.4).
 HANDSHAKE_TYPES = frozenset({0, 1, 2, 3, 4, 11, 12, 13, 14, 15, 16, 20, 21, 22, 24, 254})
 EXT_SNI, EXT_ALPN, EXT_SUPPORTED_VERSIONS, EXT_KEY_SHARE = 0, 16, 43, 51
+_CLIENT_CHECKED = frozenset({EXT_SNI, EXT_ALPN, EXT_SUPPORTED_VERSIONS, EXT_KEY_SHARE})
 _non_hostname = outside(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._")
+_RECORD = struct.Struct("!BBBH").unpack_from  # content type, version, length
 
 
 def looks_like_tls(p: bytes) -> bool:
@@ -49,6 +53,8 @@ def _is_sslv2_hello(p: bytes) -> bool:
 
 
 class _Check:
+    __slots__ = ("problems", "sni")
+
     def __init__(self) -> None:
         self.problems: list[tuple[str, str]] = []
         self.sni: str | None = None
@@ -71,31 +77,32 @@ def _vector(body: bytes, pos: int, width: int) -> tuple[bytes, int] | None:
 
 def _check_extensions(c: _Check, body: bytes, pos: int, hello: str) -> None:
     """The extensions block at `pos`, which must end exactly where the message ends."""
-    if pos == len(body):
+    n = len(body)
+    if pos == n:
         return  # extensions are optional before TLS 1.3
-    block = _vector(body, pos, 2)
-    if block is None:
+    end = pos + 2 + ((body[pos] << 8) | body[pos + 1]) if pos + 2 <= n else n + 1
+    if end > n:
         c.flag(f"{hello} extensions length overruns the message")
         return
-    data, end = block
-    if end != len(body):
-        c.flag(f"{hello} has {len(body) - end} bytes after its extensions block")
+    if end != n:
+        c.flag(f"{hello} has {n - end} bytes after its extensions block")
+    client = hello == "ClientHello"
     seen: set[int] = set()
-    i = 0
-    while i < len(data):
-        if i + 4 > len(data):
+    i = pos + 2
+    while i < end:
+        if i + 4 > end:
             c.flag(f"{hello} extensions block ends inside an extension header")
             return
-        etype = (data[i] << 8) | data[i + 1]
-        size = (data[i + 2] << 8) | data[i + 3]
-        if i + 4 + size > len(data):
+        etype = (body[i] << 8) | body[i + 1]
+        size = (body[i + 2] << 8) | body[i + 3]
+        if i + 4 + size > end:
             c.flag(f"{hello} extension {etype} of {size} bytes overruns the extensions block")
             return
         if etype in seen:
             c.flag(f"{hello} repeats extension {etype} (RFC 8446 §4.2)")
         seen.add(etype)
-        if hello == "ClientHello":
-            _check_client_extension(c, etype, data[i + 4 : i + 4 + size])
+        if client and etype in _CLIENT_CHECKED:
+            _check_client_extension(c, etype, body[i + 4 : i + 4 + size])
         i += 4 + size
 
 
@@ -171,49 +178,57 @@ def _check_sni(c: _Check, data: bytes) -> None:
 def _check_hello(c: _Check, mtype: int, body: bytes) -> None:
     """The fields of a ClientHello or ServerHello, each length against what holds it."""
     hello = "ClientHello" if mtype == CLIENT_HELLO else "ServerHello"
-    if len(body) < 2 + 32 + 1:
-        c.flag(f"{hello} of {len(body)} bytes is too short for version, random and session id")
+    n = len(body)
+    if n < 2 + 32 + 1:
+        c.flag(f"{hello} of {n} bytes is too short for version, random and session id")
         return
     if body[0] != 3:
         c.flag(f"{hello} version 0x{body[0]:02x}{body[1]:02x} is not 3.x")
-    session = _vector(body, 34, 1)
-    if session is None or len(session[0]) > 32:
+    pos = 35 + body[34]  # after the session id
+    if pos > n or body[34] > 32:
         c.flag(f"{hello} session id length {body[34]} overruns the message or exceeds 32")
         return
-    pos = session[1]
     if mtype == SERVER_HELLO:
-        if pos + 3 > len(body):
+        if pos + 3 > n:
             c.flag("ServerHello ends before its cipher suite and compression method")
             return
         _check_extensions(c, body, pos + 3, hello)
         return
-    suites = _vector(body, pos, 2)
-    if suites is None:
+    suites = (body[pos] << 8) | body[pos + 1] if pos + 2 <= n else n
+    if pos + 2 + suites > n:
         c.flag("ClientHello cipher suites length overruns the message")
         return
-    if not suites[0] or len(suites[0]) % 2:
-        c.flag(f"ClientHello cipher suites length {len(suites[0])} is zero or odd")
-    compression = _vector(body, suites[1], 1)
-    if compression is None:
+    if not suites or suites % 2:
+        c.flag(f"ClientHello cipher suites length {suites} is zero or odd")
+    pos += 2 + suites
+    if pos + 1 > n or pos + 1 + body[pos] > n:
         c.flag("ClientHello compression methods length overruns the message")
         return
-    if not compression[0]:
+    if not body[pos]:
         c.flag("ClientHello offers no compression method (null is required)")
-    _check_extensions(c, body, compression[1], hello)
+    _check_extensions(c, body, pos + 1 + body[pos], hello)
+
+
+# The last buffer walked and what was found: `check` and `sni` of one ClientHello parse it once.
+_last: tuple[bytes, _Check] = (b"", _Check())
 
 
 def _walk(payload: bytes) -> _Check:
+    global _last
+    last = _last
+    if last[0] is payload or last[0] == payload:
+        return last[1]  # `check` then `sni` of one message: parsed once
     c = _Check()
+    _last = (payload, c)
     if _is_sslv2_hello(payload):
         return c  # the old 2-byte framing; its fields are not checked
     pos, n = 0, len(payload)
-    handshake = bytearray()  # clear-text handshake bytes not yet split into messages
+    handshake = b""  # clear-text handshake bytes not yet split into messages
     readable: bool | None = None  # are handshake records clear text? (decided by the first)
     for _ in range(4096):
         if pos + 5 > n:
             break
-        ctype, major, minor = payload[pos], payload[pos + 1], payload[pos + 2]
-        length = (payload[pos + 3] << 8) | payload[pos + 4]
+        ctype, major, minor, length = _RECORD(payload, pos)
         if ctype not in CONTENT_TYPES:
             c.flag(f"record at offset {pos} has unknown content type {ctype}")
             break
@@ -224,47 +239,50 @@ def _walk(payload: bytes) -> _Check:
             break
         if length == 0 and ctype != 23:
             c.flag(f"empty {CONTENT_TYPES[ctype]} record (only application data may be empty)")
-        fragment = payload[pos + 5 : pos + 5 + length]
         if ctype != 22 and handshake:
             c.flag(
                 f"handshake message cut short: a {CONTENT_TYPES[ctype]} record came before its remaining bytes"
             )
-            handshake.clear()
+            handshake = b""
         if ctype == 20:
             readable = False  # what follows in this direction is encrypted
+            fragment = payload[pos + 5 : pos + 5 + length]
             if length and len(fragment) == length and fragment != b"\x01":
                 c.flag("ChangeCipherSpec record is not the single byte 1")
         elif ctype == 22:
             if readable is None:
-                readable = bool(fragment) and fragment[0] in (CLIENT_HELLO, SERVER_HELLO)
+                first = payload[pos + 5] if length and pos + 5 < n else -1
+                readable = first in (CLIENT_HELLO, SERVER_HELLO)
             if readable:
-                handshake += fragment
-                _split_handshake(c, handshake)
+                fragment = payload[pos + 5 : pos + 5 + length]
+                handshake = _split_handshake(c, handshake + fragment if handshake else fragment)
         pos += 5 + length
     return c
 
 
-def _split_handshake(c: _Check, handshake: bytearray) -> None:
-    """Check every complete message in `handshake` and drop it; keep a partial one."""
-    while len(handshake) >= 4:
-        mtype = handshake[0]
-        size = int.from_bytes(handshake[1:4], "big")
-        if len(handshake) < 4 + size:
-            return
+def _split_handshake(c: _Check, data: bytes) -> bytes:
+    """Check every complete message in `data`; the partial one left, for the next record."""
+    i, n = 0, len(data)
+    while n - i >= 4:
+        mtype = data[i]
+        size = (data[i + 1] << 16) | (data[i + 2] << 8) | data[i + 3]
+        if n - i < 4 + size:
+            break
         if mtype in (CLIENT_HELLO, SERVER_HELLO):
-            _check_hello(c, mtype, bytes(handshake[4 : 4 + size]))
+            _check_hello(c, mtype, data[i + 4 : i + 4 + size])
         elif mtype not in HANDSHAKE_TYPES:
             c.flag(f"unknown handshake message type {mtype} in the clear")
-        del handshake[: 4 + size]
-        if mtype == CLIENT_HELLO and handshake:
+        i += 4 + size
+        if mtype == CLIENT_HELLO and i < n:
             # The ClientHello is the client's whole first flight: nothing shares its record.
-            c.flag(f"record length exceeds the ClientHello inside it by {len(handshake)} bytes")
-            handshake.clear()
+            c.flag(f"record length exceeds the ClientHello inside it by {n - i} bytes")
+            return b""
+    return data[i:] if i else data
 
 
 def check(payload: bytes) -> list[tuple[str, str]]:
     """tls_malformed problems of the records in the buffer."""
-    return _walk(payload).problems
+    return list(_walk(payload).problems)
 
 
 def sni(payload: bytes) -> str | None:

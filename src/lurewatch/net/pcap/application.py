@@ -102,6 +102,7 @@ class Application:
 
     def __init__(self, inspector: PayloadInspector) -> None:
         self.inspector = inspector
+        self._identify = inspector.identify  # called for every packet looked at
 
     def observe(
         self, f: Flow, from_client: bool, payload: bytes, ts: float, number: int, transport: str
@@ -109,48 +110,34 @@ class Application:
         app = f.app
         if app is None:
             app = f.app = AppState()
-        me, other = (app.client, app.server) if from_client else (app.server, app.client)
-        insp = self.inspector
-        if other.message_open and other.message_packets:
+        if from_client:
+            me, other = app.client, app.server
+        else:
+            me, other = app.server, app.client
+        if other.message_packets and other.message_open:
             self._close_message(f, app, other, not from_client, transport)
         me.packets += 1
         me.bytes += len(payload)
-        found = insp.identify(payload, transport, from_client)
-        if me.protocol is None:
-            if found:
-                me.protocol = found
-                self._first_protocol(f, app, found, ts, number, transport, from_client)
-        elif found and found != me.protocol:
-            if me.message_open and me.message_packets:
-                # what was gathered so far is the old protocol's message: judge it as such
-                self._close_message(f, app, me, from_client, transport)
-            if found in UPGRADES.get(me.protocol, frozenset()) and (
-                me.protocol != "http" or app.connect
-            ):
-                me.protocol = found  # STARTTLS, AUTH TLS, a CONNECT tunnel: allowed
-            else:
-                f.flag(
-                    "protocol_change",
-                    number,
-                    ts,
-                    f"{_name(found)} after {_name(me.protocol)} from the "
-                    f"{'client' if from_client else 'server'} in one {transport} flow",
-                    found,
-                )
-                me.protocol = found
-        if from_client and me.protocol == "http" and payload.startswith(b"CONNECT "):
+        found = self._identify(payload, transport, from_client)
+        protocol = me.protocol
+        if found and found != protocol:
+            self._new_protocol(f, app, me, found, ts, number, transport, from_client)
+            protocol = me.protocol
+        if protocol == "http" and from_client and payload.startswith(b"CONNECT "):
             app.connect = True
         session = app.session
         if session is not None and not session.finished:
             for name, detail in session.feed(payload, from_client):
                 f.flag(name, number, ts, detail, app.protocol)
-        every = transport == "udp" and me.protocol in EVERY_DATAGRAM
+        every = protocol in EVERY_DATAGRAM and transport == "udp"
         if every:
-            self._structure(f, me.protocol or "", payload, transport, from_client, number, ts)
+            self._structure(f, protocol or "", payload, transport, from_client, number, ts)
         elif me.message_open:
             if not me.message_packets:
                 me.number, me.ts = number, ts
-            me.message += payload[: MESSAGE_BYTES - len(me.message)]
+                me.message = payload[:MESSAGE_BYTES]
+            else:
+                me.message += payload[: MESSAGE_BYTES - len(me.message)]
             me.message_packets += 1
             if (
                 transport != "tcp"
@@ -160,15 +147,50 @@ class Application:
                 self._close_message(f, app, me, from_client, transport)
         elif me.packets > INSPECT_PACKETS:
             pass  # followed for the session check only
-        elif from_client and me.protocol == "http" and payload.startswith(HTTP_METHODS):
-            self._structure(f, "http", payload, transport, True, number, ts)
-        elif me.protocol == "ftp" or (me.protocol == "smtp" and not from_client):
+        elif protocol == "http":
+            if from_client and payload.startswith(HTTP_METHODS):
+                self._structure(f, "http", payload, transport, True, number, ts)
+        elif protocol == "ftp" or (protocol == "smtp" and not from_client):
             # Control lines only, never content: each packet is whole commands or replies.
-            self._structure(f, me.protocol, payload, transport, from_client, number, ts)
+            self._structure(f, protocol, payload, transport, from_client, number, ts)
         if me.packets >= INSPECT_PACKETS and not self._followed(app, me, every):
             if me.message_open:
                 self._close_message(f, app, me, from_client, transport)
             f.app_open &= ~(1 if from_client else 2)  # this direction has been looked at enough
+
+    def _new_protocol(
+        self,
+        f: Flow,
+        app: AppState,
+        me: Direction,
+        found: str,
+        ts: float,
+        number: int,
+        transport: str,
+        from_client: bool,
+    ) -> None:
+        """The packet is in another protocol than the direction's so far (or the first one)."""
+        if me.protocol is None:
+            me.protocol = found
+            self._first_protocol(f, app, found, ts, number, transport, from_client)
+            return
+        if me.message_open and me.message_packets:
+            # what was gathered so far is the old protocol's message: judge it as such
+            self._close_message(f, app, me, from_client, transport)
+        if found in UPGRADES.get(me.protocol, frozenset()) and (
+            me.protocol != "http" or app.connect
+        ):
+            me.protocol = found  # STARTTLS, AUTH TLS, a CONNECT tunnel: allowed
+            return
+        f.flag(
+            "protocol_change",
+            number,
+            ts,
+            f"{_name(found)} after {_name(me.protocol)} from the "
+            f"{'client' if from_client else 'server'} in one {transport} flow",
+            found,
+        )
+        me.protocol = found
 
     @staticmethod
     def _followed(app: AppState, me: Direction, every: bool) -> bool:
