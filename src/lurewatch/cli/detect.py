@@ -88,8 +88,11 @@ def _alert_query(
         if val:
             where.append(f"{col} = ?")
             params.append(val)
+    # Each alert with the incident it belongs to (incidents are rebuilt after every detect).
     sql = (
-        "SELECT * FROM alerts WHERE "
+        'SELECT a.*, i."incident.id" AS incident_id FROM alerts a LEFT JOIN '
+        '(SELECT "incident.id", unnest("incident.alert_ids") AS aid FROM incidents) i '
+        'ON i.aid = a."alert.id" WHERE '
         + " AND ".join(where)
         + " ORDER BY CASE severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END,"
         + ' "@timestamp" DESC, "alert.id"'
@@ -111,6 +114,7 @@ def alert_json(r: dict[str, object]) -> dict[str, object]:
         "entities": orjson.loads(str(r["entities"])),
         "evidence": orjson.loads(str(r["evidence"])),
         "state": r["alert.state"],
+        "incident_id": r.get("incident_id"),
     }
 
 

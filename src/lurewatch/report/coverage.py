@@ -43,7 +43,9 @@ CLAUSES: dict[str, ClauseNeed] = {
         "chat messages asking for information; unusual transfers", ("message", "transfer"), "chat"
     ),
     "V1": ClauseNeed("voice phishing in call logs", ("call",), "calls"),
-    "C1": ClauseNeed("pivots across communications, endpoint and network", ("alerts",), "all"),
+    "C1": ClauseNeed(
+        "pivots across communications, endpoint and network", ("alerts", "incidents"), "all"
+    ),
     "R1": ClauseNeed("readiness of the evidence sources", (), "all"),
 }
 
@@ -142,11 +144,13 @@ def coverage(store: Store, settings: Settings) -> dict[str, Any]:
             status = "covered"
             reasons.append("this report")
         elif cid == "C1":
-            status = "covered" if spans["alerts"]["rows"] else "partial"
+            status = "covered" if spans["incidents"]["rows"] else "partial"
             if not spans["alerts"]["rows"]:
                 reasons.append(
                     "no alerts yet: run `lurewatch detect`; incidents and pivots build on them"
                 )
+            elif not spans["incidents"]["rows"]:
+                reasons.append("alerts but no incidents yet: run `lurewatch detect` again")
         elif not need.kinds or not present:
             status = "blind"
             reasons.append(f"no {' or '.join(need.kinds)} data ingested")

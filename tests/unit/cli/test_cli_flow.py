@@ -64,6 +64,16 @@ def test_demo_raises_the_scenario_alerts(demo_db: Path) -> None:
     ]
 
 
+def test_alerts_name_their_incident(demo_db: Path) -> None:
+    alerts = alerts_of(demo_db)
+    by_rule = {a["rule_id"]: a["incident_id"] for a in alerts}
+    # the click and the process it led to are one story
+    assert (
+        by_rule["url_clicked"] and by_rule["url_clicked"] == by_rule["proc_flagged_link_connection"]
+    )
+    assert len(alerts) == len({a["alert_id"] for a in alerts})  # one row per alert
+
+
 def test_alert_filters(demo_db: Path) -> None:
     high = alerts_of(demo_db, "--min-severity", "high")
     assert high and all(a["severity"] in ("high", "critical") for a in high)
