@@ -13,6 +13,7 @@ from typing import Any
 
 from lurewatch.config import Settings
 from lurewatch.detections.registry import all_detections
+from lurewatch.report.endpoint_readiness import endpoint_completeness, endpoint_reasons
 from lurewatch.report.network_readiness import network_completeness, network_reasons
 from lurewatch.store import Store
 from lurewatch.store.db import q
@@ -201,6 +202,12 @@ def coverage(store: Store, settings: Settings) -> dict[str, Any]:
                 )
         if cid in ("U1", "U2") and spans["url"]["rows"]:
             _judge_links(entry, cid, _url_completeness(store, settings))
+        if cid in ("P1", "P2") and spans["proc_net"]["rows"]:
+            entry["completeness"] = endpoint_completeness(store)
+            extra = endpoint_reasons(entry["completeness"])
+            entry["reasons"].extend(extra)
+            if extra and entry["status"] == "covered":
+                entry["status"] = "partial"
         if cid in ("N1", "N2", "N3") and spans["flow"]["rows"]:
             entry["completeness"] = network_completeness(store)
             extra = network_reasons(cid, entry["completeness"])
