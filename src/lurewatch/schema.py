@@ -363,6 +363,7 @@ INGEST_RUNS = _cols(
     ("ingest.duplicates", "BIGINT", "records already in the store"),
     ("ingest.rejected", "BIGINT", ""),
     ("ingest.config", "VARCHAR", "the settings file used"),
+    ("ingest.formats", "VARCHAR", "JSON: files read per sniffed format (zeek, pcap, mbox, ...)"),
 )
 
 ALERTS = _cols(

@@ -303,6 +303,7 @@ def ingest_paths(
                 "ingest.duplicates": summary.duplicates,
                 "ingest.rejected": summary.rejected,
                 "ingest.config": settings.source,
+                "ingest.formats": orjson.dumps(dict(summary.formats)).decode(),
             }
         ],
     )

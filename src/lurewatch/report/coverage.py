@@ -11,8 +11,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from lurewatch.config import Settings
 from lurewatch.detections.registry import all_detections
+from lurewatch.privacy import FORMAT_CHANNEL
 from lurewatch.report.endpoint_readiness import endpoint_completeness, endpoint_reasons
 from lurewatch.report.network_readiness import network_completeness, network_reasons
 from lurewatch.store import Store
@@ -119,8 +122,21 @@ def _judge_links(entry: dict[str, Any], cid: str, comp: dict[str, Any]) -> None:
         entry["status"] = "partial"
 
 
+def _formats_by_channel(store: Store) -> dict[str, dict[str, int]]:
+    """Files read per input format, over every ingest run, grouped by channel."""
+    out: dict[str, dict[str, int]] = {}
+    for (text,) in store.execute('SELECT "ingest.formats" FROM ingest_runs'):
+        for fmt, files in orjson.loads(text or "{}").items():
+            channel = FORMAT_CHANNEL.get(fmt)
+            if channel:
+                bucket = out.setdefault(channel, {})
+                bucket[fmt] = bucket.get(fmt, 0) + int(files)
+    return out
+
+
 def coverage(store: Store, settings: Settings) -> dict[str, Any]:
     detections = all_detections()
+    formats = _formats_by_channel(store)
     spans = {t: _span(store, t) for t in {k for c in CLAUSES.values() for k in c.kinds}}
     clauses: dict[str, Any] = {}
     for cid, need in CLAUSES.items():
@@ -170,6 +186,7 @@ def coverage(store: Store, settings: Settings) -> dict[str, Any]:
             "channel": need.channel,
             "status": status,
             "sources": sources,
+            "formats": formats.get(need.channel, {}),
             "detections": det_rows,
             "reasons": reasons,
         }
@@ -183,22 +200,14 @@ def coverage(store: Store, settings: Settings) -> dict[str, Any]:
                 )
                 if entry["status"] == "covered":
                     entry["status"] = "partial"
-        if cid == "E2" and spans["email"]["rows"]:
-            first, last = spans["email"]["first"], spans["email"]["last"]
-            days = (
-                (last - first).total_seconds() / 86400
-                if isinstance(first, dt.datetime) and isinstance(last, dt.datetime)
-                else 0
-            )
-            want = settings.baseline.window_days
-            entry["baseline"] = {
-                "history_days": round(days, 1),
-                "window_days": want,
-                "mature": days >= want,
-            }
-            if days < want:
+        maturity = _baseline_maturity(cid, spans, settings)
+        if maturity is not None:
+            entry["baseline"] = maturity
+            if not maturity["mature"]:
                 entry["reasons"].append(
-                    f"sender baseline has {days:.0f} of the {want} days it wants: early senders all look new"
+                    f"{maturity['what']} has {maturity['history_days']:.0f} of the "
+                    f"{maturity['window_days']} days it wants ({maturity['setting']}): "
+                    "early first-seen judgements are unreliable"
                 )
         if cid in ("U1", "U2") and spans["url"]["rows"]:
             _judge_links(entry, cid, _url_completeness(store, settings))
@@ -223,6 +232,43 @@ def coverage(store: Store, settings: Settings) -> dict[str, Any]:
             )
         clauses[cid] = entry
     return {"clauses": clauses, "scope": _scope(settings)}
+
+
+# Per clause: the table its baseline learns from, what the baseline is, and the setting that
+# says how many days of history it wants before its first-seen judgements count.
+_BASELINES: dict[str, tuple[str, str, str]] = {
+    "E2": ("email", "the sender baseline", "baseline.window_days"),
+    "P2": ("proc_net", "the process-network baseline", "processes.learning_days"),
+    "N3": ("flow", "the flow baselines", "network.learning_days"),
+    "V1": ("call", "the call baseline", "calls.min_history_days"),
+}
+
+
+def _baseline_maturity(
+    cid: str, spans: dict[str, dict[str, Any]], settings: Settings
+) -> dict[str, Any] | None:
+    """Days of history in the store against the days the clause's baseline wants."""
+    if cid not in _BASELINES:
+        return None
+    table, what, setting = _BASELINES[cid]
+    span = spans.get(table)
+    if not span or not span["rows"]:
+        return None
+    first, last = span["first"], span["last"]
+    days = (
+        (last - first).total_seconds() / 86400
+        if isinstance(first, dt.datetime) and isinstance(last, dt.datetime)
+        else 0.0
+    )
+    section, name = setting.split(".")
+    want = int(getattr(getattr(settings, section), name))
+    return {
+        "what": what,
+        "setting": setting,
+        "history_days": round(days, 1),
+        "window_days": want,
+        "mature": days >= want,
+    }
 
 
 def _scope(settings: Settings) -> dict[str, Any]:

@@ -35,6 +35,10 @@ def test_one_kind_lights_only_its_clauses(tmp_path: Path) -> None:
         report: dict[str, Any] = coverage(store, Settings())["clauses"]
     assert {report[c]["status"] for c in ("N1", "N2", "N3")} <= {"covered", "partial"}
     assert all(report[c]["status"] == "blind" for c in ("E1", "P1", "P2", "V1", "S1"))
+    assert report["N1"]["formats"] == {"zeek": 1} and report["E1"]["formats"] == {}
+    maturity = report["N3"]["baseline"]
+    assert maturity["setting"] == "network.learning_days" and not maturity["mature"]
+    assert any("flow baselines has 0 of the 7 days" in r for r in report["N3"]["reasons"])
 
 
 def test_network_and_endpoint_together_report_the_process_join(tmp_path: Path) -> None:
