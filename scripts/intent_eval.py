@@ -29,7 +29,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from lurewatch.config import Chat
+from lurewatch.config_channels import Chat
 from lurewatch.demo.chat_gen import synthetic_labelled
 from lurewatch.enrich.intent import IntentClassifier
 from lurewatch.enrich.intent.evaluation import Sample, load_corpus, score, split

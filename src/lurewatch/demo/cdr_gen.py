@@ -31,7 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
-from lurewatch.config import Calls
+from lurewatch.config_channels import Calls
 from lurewatch.enrich.phone import parse_public
 from lurewatch.readers.cdr.presets import CUCM_COLUMNS
 

@@ -22,7 +22,7 @@ from functools import lru_cache
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
 
-from lurewatch.config import Calls
+from lurewatch.config_channels import Calls
 from lurewatch.errors import ConfigError
 
 # libphonenumber's number types under the names the `call` table uses.

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from lurewatch.config import Calls, Settings
+from lurewatch.config import Settings
+from lurewatch.config_channels import Calls
 from lurewatch.enrich.phone import NumberPlan, Party, parse_public
 from lurewatch.errors import ConfigError
 

@@ -12,7 +12,7 @@ import csv
 import re
 from dataclasses import dataclass
 
-from lurewatch.config import Calls
+from lurewatch.config_channels import Calls
 from lurewatch.readers.cdr.presets import GENERIC, PRESETS, Preset, norm
 from lurewatch.readers.zeek import text_head
 

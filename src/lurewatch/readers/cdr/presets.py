@@ -38,7 +38,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from lurewatch.config import CDR_ROLES
+from lurewatch.config_channels import CDR_ROLES
 
 __all__ = ["CUCM_COLUMNS", "PRESETS", "Preset", "norm"]
 
