@@ -19,17 +19,11 @@ that browsers still apply to symbols and emoji, or kept as written when even tha
 
 from __future__ import annotations
 
-import ipaddress
 import re
-import socket
-from dataclasses import dataclass
-from functools import lru_cache
 from typing import NamedTuple
 
-import idna
-
+from lurewatch.enrich.urls.host import Host, parse_host
 from lurewatch.errors import RecordError
-from lurewatch.util.domains import registrable_domain
 
 __all__ = [
     "MAX_URL_CHARS",
@@ -72,7 +66,6 @@ _URL_SAFE_BYTES = bytes(b for b in range(0x21, 0x7F) if b not in b'"<>`')
 _QUOTE = re.compile(r"[\x00-\x20\"<>`\x7f-\U0010ffff]")
 _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 # Characters no host may hold (WHATWG "forbidden host code points", plus '%' after decoding).
-_FORBIDDEN_HOST = re.compile(r"[\x00-\x20#%/:<>?@\[\\\]^|\x7f]")
 _LINE_BREAKS = re.compile(r"[\t\r\n]")
 
 _OPENERS = "<([{\"'“‘«"
@@ -214,96 +207,6 @@ def _remove_dot_segments(path: str) -> str:
     return result if result.startswith("/") else "/" + result
 
 
-def _is_hex(s: str) -> bool:
-    return all(c in "0123456789abcdefABCDEF" for c in s)
-
-
-def _ends_in_number(host: str) -> bool:
-    """WHATWG: a host whose last label is a number must be an IPv4 address, or nothing."""
-    last = host.rsplit(".", 1)[-1]
-    if last.isdigit() and last.isascii():
-        return True
-    return last[:2].lower() == "0x" and _is_hex(last[2:])
-
-
-def _ipv4(host: str) -> str | None:
-    """Dotted-decimal form of a numeric host ("3232235777", "0x7f.1", "0300.0250.1.1").
-
-    Browsers read these the way inet_aton always has (one to four parts, each decimal, octal
-    with a leading 0 or hex with 0x, the last filling the remaining bytes), so that is used.
-    """
-    try:
-        return socket.inet_ntoa(socket.inet_aton(host))
-    except OSError:
-        return None
-
-
-@dataclass(frozen=True, slots=True)
-class _Host:
-    ascii: str
-    unicode: str
-    is_ip: bool
-    registered_domain: str | None
-    flags: tuple[str, ...]
-    error: str | None = None
-
-
-def _host_error(reason: str) -> _Host:
-    return _Host("", "", False, None, (), reason)
-
-
-@lru_cache(maxsize=65536)
-def _host(raw: str) -> _Host:
-    """The host facts for one authority host; cached because mail repeats hosts a lot."""
-    host = raw
-    if "%" in host:
-        from urllib.parse import unquote
-
-        host = unquote(host, errors="replace")
-    if host.startswith("["):
-        try:
-            return _Host(f"[{ipaddress.IPv6Address(host[1:-1]).compressed}]", host, True, None, ())
-        except ValueError:
-            return _host_error("invalid IPv6 address")
-    flags: list[str] = []
-    if host.endswith("."):
-        host = host.rstrip(".")
-        flags.append("trailing-dot")
-    if not host:
-        return _host_error("empty host")
-    if host.isascii():
-        host = host.lower()
-        unicode = host
-        if "xn--" in host:
-            try:
-                unicode = idna.decode(host)
-            except (idna.IDNAError, UnicodeError, ValueError):
-                flags.append("idna-invalid")
-    else:
-        unicode = host.lower()
-        try:
-            host = idna.encode(host, uts46=True).decode("ascii")
-            unicode = idna.decode(host)
-        except (idna.IDNAError, UnicodeError, ValueError):
-            flags.append("idna-invalid")
-            try:
-                # Not valid IDNA2008 (symbols, emoji), yet browsers still look such names up
-                # through the older IDNA2003 mapping, so that is the name they reach.
-                host = unicode.encode("idna").decode("ascii")
-            except UnicodeError:
-                host = unicode  # kept as written so it can still be shown and compared
-    if _FORBIDDEN_HOST.search(host):
-        return _host_error("host holds characters no host name may have")
-    if _ends_in_number(host):
-        dotted = _ipv4(host)
-        if dotted is None:
-            return _host_error("host ends in a number but is not an IPv4 address")
-        if dotted != host:
-            flags.append("ip-obfuscated")
-        return _Host(dotted, dotted, True, None, tuple(flags))
-    return _Host(host, unicode, False, registrable_domain(host), tuple(flags))
-
-
 def _opaque(scheme: str, rest: str, original: str, flags: list[str]) -> NormalUrl:
     body, fl = _pct(rest), tuple(flags)
     return NormalUrl(
@@ -329,7 +232,7 @@ def _fast(raw: str) -> NormalUrl | None:
     if m is None or ("&" in raw and _ENTITY.search(raw)):
         return None
     scheme, host_raw, tail = m.groups()
-    h = _host(host_raw)
+    h = parse_host(host_raw)
     if h.error or h.flags:
         return None
     path, _, query = (tail or "/").partition("?")
@@ -417,9 +320,9 @@ def normalize_url(raw: str) -> NormalUrl:
     if not host_raw:
         if scheme != "file":
             raise UrlError("no host")
-        h = _Host("", "", False, None, ())
+        h = Host("", "", False, None, ())
     else:
-        h = _host(host_raw)
+        h = parse_host(host_raw)
         if h.error:
             raise UrlError(h.error)
         flags.extend(h.flags)
