@@ -13,13 +13,10 @@ bytes that are not a message at all are rejected.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import hashlib
 import re
 from dataclasses import dataclass, field
 from email import policy
-from email.header import decode_header, make_header
 from email.headerregistry import Address
 from email.message import Message
 from email.parser import BytesParser
@@ -30,14 +27,12 @@ import orjson
 
 from lurewatch.errors import RecordError
 from lurewatch.ids import event_id
+from lurewatch.readers.email_body import walk_parts
 from lurewatch.readers.mail_sources import looks_like_message
 from lurewatch.readers.received import Hop, hops_as_dicts, parse_chain
 from lurewatch.readers.records import RawMessage
-from lurewatch.readers.sniff import sniff_type
 from lurewatch.util.domains import domain_of, registrable_domain
 
-MAX_BODY_CHARS = 2_000_000  # body text/html kept per message
-MAX_PARTS = 500  # MIME parts walked per message
 MAX_HEADER_CHARS = 8192  # one header value kept at most
 MAX_MULTIPARTS = 200  # more multipart containers than this is a nesting bomb, not mail
 
@@ -221,76 +216,6 @@ def _timestamp(fields: _Fields, hops: list[Hop], defects: list[str]) -> dt.datet
     return None
 
 
-def _decoded_text(part: Message, defects: list[str]) -> str:
-    payload = part.get_payload(decode=True)
-    if not isinstance(payload, bytes):
-        return ""
-    charset = part.get_content_charset() or "us-ascii"
-    try:
-        return payload.decode(charset, errors="replace")
-    except LookupError:
-        defects.append(f"UnknownCharset:{charset[:40]}")
-        return payload.decode("utf-8", errors="replace")
-
-
-def _filename(part: Message) -> str | None:
-    """The part's file name, RFC 2047 words decoded as the modern API does."""
-    name = part.get_filename()
-    if name is None:
-        return None
-    name = str(name)
-    if "=?" in name:
-        with contextlib.suppress(Exception):  # a broken encoded word stays as written
-            name = str(make_header(decode_header(name)))
-    return name
-
-
-def _walk(msg: Message, defects: list[str]) -> tuple[str, str, list[dict[str, Any]]]:
-    text_parts: list[str] = []
-    html_parts: list[str] = []
-    attachments: list[dict[str, Any]] = []
-    count = 0
-    stack: list[Any] = [msg]
-    while stack:
-        part = stack.pop()
-        count += 1
-        if count > MAX_PARTS:
-            defects.append(f"TooManyParts:>{MAX_PARTS}")
-            break
-        if part.is_multipart():
-            payload = part.get_payload()
-            if isinstance(payload, list):
-                stack.extend(reversed(payload))
-            continue
-        ctype = part.get_content_type()
-        filename = _filename(part)
-        disposition = (part.get_content_disposition() or "").lower()
-        is_attachment = bool(filename) or disposition == "attachment"
-        if not is_attachment and ctype == "text/plain":
-            text_parts.append(_decoded_text(part, defects))
-        elif not is_attachment and ctype == "text/html":
-            html_parts.append(_decoded_text(part, defects))
-        elif ctype == "message/rfc822" and not is_attachment:
-            payload = part.get_payload()
-            if isinstance(payload, list):
-                stack.extend(reversed(payload))
-        else:
-            data = part.get_payload(decode=True)
-            data = data if isinstance(data, bytes) else b""
-            attachments.append(
-                {
-                    "name": str(filename)[:512] if filename else None,
-                    "declared_type": ctype,
-                    "sniffed_type": sniff_type(data),
-                    "size": len(data),
-                    "sha256": hashlib.sha256(data).hexdigest(),
-                }
-            )
-    text = "\n".join(text_parts)[:MAX_BODY_CHARS]
-    html = "\n".join(html_parts)[:MAX_BODY_CHARS]
-    return text, html, attachments
-
-
 def clean_text(value: str) -> str:
     """Text safe to store: undecodable bytes the parser kept as surrogates become U+FFFD."""
     try:
@@ -376,7 +301,7 @@ def parse_email(raw: RawMessage) -> ParsedEmail:
         ) from None
     defects.extend(type(d).__name__ for d in msg.defects)
     try:
-        text, html, attachments = _walk(msg, defects)
+        text, html, attachments = walk_parts(msg, defects)
     except RecursionError:
         defects.append("NestingTooDeep")
         text, html, attachments = "", "", []

@@ -26,11 +26,11 @@ from email.message import Message
 from functools import reduce
 from typing import Any, cast
 
+from lurewatch.readers.email_body import MAX_PARTS  # the same bound as the mail reader's
 from lurewatch.readers.sniff import sniff_type
 
 __all__ = ["MAX_ATTACHMENT_BYTES", "Piece", "attachment_pieces"]
 
-MAX_PARTS = 500  # MIME parts walked, as the mail reader does
 MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024  # larger files are archives or media, not lures
 MAX_TEXT_CHARS = 2_000_000  # decoded text or HTML read per attachment
 MAX_PDF_PAGES = 50  # lure PDFs are a page or two; long documents are not worth the time
