@@ -35,6 +35,7 @@ from typing import Literal
 from publicsuffixlist import PublicSuffixList
 
 from lurewatch.enrich.brands import catalogue, confusables, fold
+from lurewatch.enrich.edit_distance import deletions, osa_distance
 from lurewatch.enrich.freemail import freemail_domains
 from lurewatch.util.domains import registrable_domain
 
@@ -93,45 +94,6 @@ def _decode(label: str) -> str:
     return label
 
 
-def _deletions(s: str, depth: int) -> set[str]:
-    """`s` and every string made from it by deleting up to `depth` (1 or 2) characters."""
-    n = len(s)
-    first = [s[:i] + s[i + 1 :] for i in range(n)]
-    out = set(first)
-    out.add(s)
-    if depth > 1:
-        # Second deletions at or after the first one's position: each pair is made once.
-        out.update([d[:j] + d[j + 1 :] for i, d in enumerate(first) for j in range(i, n - 1)])
-    return out
-
-
-def _osa(a: str, b: str, limit: int) -> int:
-    """Optimal string alignment distance of a and b, or limit + 1 once it must exceed limit.
-
-    Only the diagonal band |i - j| <= limit is computed: cells outside it cost more anyway.
-    """
-    la, lb = len(a), len(b)
-    if abs(la - lb) > limit:
-        return limit + 1
-    over = limit + 1
-    prev2: list[int] = []
-    prev = [j if j <= limit else over for j in range(lb + 1)]
-    for i in range(1, la + 1):
-        cur = [over] * (lb + 1)
-        if i <= limit:
-            cur[0] = i
-        ch = a[i - 1]
-        for j in range(max(1, i - limit), min(lb, i + limit) + 1):
-            v = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ch != b[j - 1]))
-            if i > 1 and j > 1 and ch == b[j - 2] and a[i - 2] == b[j - 1]:
-                v = min(v, prev2[j - 2] + 1)
-            cur[j] = v if v < over else over
-        if min(cur) > limit:
-            return over
-        prev2, prev = prev, cur
-    return prev[lb]
-
-
 def _lure_only(part: str, words: frozenset[str]) -> bool:
     """True when `part` is empty or only phishing words (`words`), hyphens and digits."""
     for chunk in _SPLIT_LABEL.split(part):
@@ -174,7 +136,7 @@ class LookalikeIndex:
             sk = skeleton(entry.label)
             self._by_skel.setdefault(sk, []).append(entry)
             if len(sk) >= _MIN_EDIT_LABEL and sk not in self._ambiguous:
-                for v in _deletions(sk, 2 if len(sk) >= _LONG_LABEL else 1):
+                for v in deletions(sk, 2 if len(sk) >= _LONG_LABEL else 1):
                     self._variants.setdefault(v, set()).add(sk)
         # Lengths of labels that may sit inside a longer label, longest first, and their
         # first letters: most positions of a label start no protected name and are skipped.
@@ -267,7 +229,7 @@ class LookalikeIndex:
             return None
         # Two deletions on this side are needed only against long labels (see __init__).
         depth = 2 if most > 1 and n in self._two_edit_lengths else 1
-        shared = self._variants.keys() & _deletions(sk, depth)
+        shared = self._variants.keys() & deletions(sk, depth)
         if not shared:
             return None
         best: tuple[int, str] | None = None
@@ -275,7 +237,7 @@ class LookalikeIndex:
             if p == sk:
                 continue
             limit = 2 if len(p) >= _LONG_LABEL and most > 1 else 1
-            d = _osa(sk, p, limit)
+            d = osa_distance(sk, p, limit)
             if d <= limit and (best is None or (d, p) < best):
                 best = (d, p)
         return (best[1], best[0]) if best else None

@@ -6,9 +6,9 @@ import random
 
 import pytest
 
+from lurewatch.enrich.edit_distance import osa_distance
 from lurewatch.enrich.lookalike import (
     LookalikeIndex,
-    _osa,
     default_protected,
     host_imitates,
     lookalike_of,
@@ -238,12 +238,12 @@ def test_banded_distance_agrees_with_the_full_table() -> None:
         a = "".join(rng.choice("abc") for _ in range(rng.randint(0, 8)))
         b = "".join(rng.choice("abc") for _ in range(rng.randint(0, 8)))
         for limit in (1, 2):
-            assert _osa(a, b, limit) == min(_reference_osa(a, b), limit + 1), (a, b, limit)
+            assert osa_distance(a, b, limit) == min(_reference_osa(a, b), limit + 1), (a, b, limit)
 
 
 def test_index_finds_every_label_a_full_scan_finds() -> None:
     # Random labels over letters with no confusable rules, so only edit distance can apply.
-    # The full scan measures with _osa, checked against the full table above.
+    # The full scan measures with osa_distance, checked against the full table above.
     rng = random.Random(5)
 
     def label(lo: int, hi: int) -> str:
@@ -262,7 +262,7 @@ def test_index_finds_every_label_a_full_scan_finds() -> None:
         scored = []
         for p in labels:
             if len(p) >= 5:
-                d = _osa(cand, p, 2)
+                d = osa_distance(cand, p, 2)
                 if d <= (2 if len(p) >= 10 else 1):
                     scored.append((d, p))
         hit = index.match(cand + ".com")
