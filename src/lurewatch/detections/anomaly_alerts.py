@@ -22,9 +22,9 @@ from lurewatch.correlate.flow_process import process_words, processes_for
 from lurewatch.detections.base import SEVERITIES, Finding, Severity, severity_rank
 from lurewatch.detections.context import DetectionContext
 from lurewatch.detections.evidence import source_of
+from lurewatch.detections.net_evidence import policy
 from lurewatch.ids import event_id
 from lurewatch.net.anomalies import ANOMALIES
-from lurewatch.net.policy import network_policy
 
 MAX_EVIDENCE = 10
 PAIR_KEYS = ("anomaly.name", "source.ip", "destination.ip", "destination.port", "day")
@@ -49,13 +49,13 @@ def anomaly_groups(
     networks (network.allow_networks) are left out."""
     per_source = set(by_source)
     pair = [n for n in names if n not in per_source]
-    policy = network_policy(ctx.settings)
+    allow = policy(ctx)
     found = _groups(ctx, pair, PAIR_KEYS) + _groups(ctx, sorted(per_source), SOURCE_KEYS)
     return [
         f
         for f in found
-        if policy.exempt_role(f.entities.get("source_ip"), rule) is None
-        and policy.allowed(f.entities.get("destination_ip"), None) is None
+        if allow.exempt_role(f.entities.get("source_ip"), rule) is None
+        and allow.allowed(f.entities.get("destination_ip"), None) is None
     ]
 
 
