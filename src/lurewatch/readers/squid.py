@@ -18,8 +18,13 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from lurewatch.ids import event_id
+from lurewatch.readers.log_stream import (
+    STREAM_ERRORS,
+    open_text_log,
+    stream_error_reason,
+    text_head,
+)
 from lurewatch.readers.records import Reject
-from lurewatch.readers.zeek import STREAM_ERRORS, open_text_log, stream_error_reason, text_head
 from lurewatch.readers.zeek_web import split_host
 from lurewatch.schema import column_names
 

@@ -29,6 +29,7 @@ from typing import Any
 
 import orjson
 
+from lurewatch.readers.log_stream import GZIP_MAGIC, STREAM_ERRORS, stream_error_reason, text_head
 from lurewatch.readers.records import Reject
 from lurewatch.readers.suricata_anomalies import alert_rows, anomaly_rows
 from lurewatch.readers.suricata_app import (
@@ -48,7 +49,6 @@ from lurewatch.readers.suricata_fields import (
     utc_time,
 )
 from lurewatch.readers.suricata_flow import flow_rows
-from lurewatch.readers.zeek import GZIP_MAGIC, STREAM_ERRORS, stream_error_reason, text_head
 
 KIND = "suricata"
 Item = tuple[str, dict[str, Any]] | Reject

@@ -13,25 +13,25 @@ per header block, so a row costs one split, a tuple unpack and one dict display.
 from __future__ import annotations
 
 import datetime as dt
-import gzip
 import re
-import zlib
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import orjson
 
+from lurewatch.readers.log_stream import (
+    STREAM_ERRORS,
+    open_text_log,
+    stream_error_reason,
+    text_head,
+)
 from lurewatch.readers.records import Reject
 
 KIND = "zeek"
-GZIP_MAGIC = b"\x1f\x8b"
-# Errors a damaged gzip stream raises part-way through; what was read before it stands.
-STREAM_ERRORS = (EOFError, OSError, zlib.error)
 _ROW_ERRORS = (ValueError, KeyError, OverflowError)
 
-_ENCODING = "utf-8-sig"
 _EPOCH = dt.datetime(1970, 1, 1)
 _TD = dt.timedelta
 _HEX_ESCAPE = re.compile(rb"\\x([0-9a-fA-F]{2})")
@@ -67,25 +67,6 @@ class ZeekRecord:
     fields: dict[str, Any]
     file: str
     line: int
-
-
-def open_text_log(path: str | Path) -> IO[str]:
-    """A text log, plain or gzip (by magic bytes, not name), opened for streaming by lines.
-
-    Invalid UTF-8 is kept as `\\xNN` text, the notation Zeek itself uses for raw bytes; a
-    byte-order mark some editors add is dropped. Only "\\n" ends a line, so a stray carriage
-    return inside a value cannot split a record.
-    """
-    with open(path, "rb") as probe:
-        magic = probe.read(2)
-    if magic == GZIP_MAGIC:
-        return gzip.open(path, "rt", encoding=_ENCODING, errors="backslashreplace", newline="\n")
-    return open(path, encoding=_ENCODING, errors="backslashreplace", newline="\n")  # noqa: SIM115
-
-
-def stream_error_reason(exc: BaseException, lines_read: int) -> str:
-    what = "compressed stream ends early" if isinstance(exc, EOFError) else "read error"
-    return f"{what} after line {lines_read}, the rest is unreadable: {exc}"
 
 
 def unescape(value: str) -> str:
@@ -363,16 +344,6 @@ def _project(item: ZeekRecord | Reject, columns: Cols) -> ZeekRecord | Reject:
     if columns is not None and isinstance(item, ZeekRecord):
         item.fields = {k: item.fields[k] for k in columns if k in item.fields}
     return item
-
-
-def text_head(head: bytes) -> bytes:
-    """The start of a file's text, inflated when the bytes are the start of a gzip stream."""
-    if not head.startswith(GZIP_MAGIC):
-        return head
-    try:
-        return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head)
-    except zlib.error:
-        return b""
 
 
 def _first_line(text: bytes) -> bytes:

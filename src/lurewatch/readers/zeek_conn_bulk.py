@@ -23,8 +23,9 @@ from typing import IO, cast
 
 import orjson
 
+from lurewatch.readers.log_stream import GZIP_MAGIC, STREAM_ERRORS
 from lurewatch.readers.records import Reject
-from lurewatch.readers.zeek import GZIP_MAGIC, STREAM_ERRORS, unescape
+from lurewatch.readers.zeek import unescape
 from lurewatch.readers.zeek_names import normalize_service_sql
 from lurewatch.readers.zeek_net import CONN_MAPPED
 from lurewatch.schema import column_names

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from lurewatch.config_channels import Calls
 from lurewatch.readers.cdr.presets import GENERIC, PRESETS, Preset, norm
-from lurewatch.readers.zeek import text_head
+from lurewatch.readers.log_stream import text_head
 
 __all__ = ["Layout", "MappingError", "find_preset", "looks_like_cdr", "read_header", "resolve"]
 

@@ -8,9 +8,9 @@ file held, where "unknown format" would tell them nothing.
 
 from __future__ import annotations
 
+from lurewatch.readers.log_stream import text_head
 from lurewatch.readers.sysmon.evtx_damage import EVTX_MAGIC
 from lurewatch.readers.sysmon.xml_split import detect_encoding
-from lurewatch.readers.zeek import text_head
 
 EVENT_NAMESPACE = "schemas.microsoft.com/win/2004/08/events/event"
 _SYSMON_NAMES = ("Microsoft-Windows-Sysmon", "Linux-Sysmon")
