@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import pyarrow as pa
 
 from lurewatch.config import Settings
 from lurewatch.enrich.dns import Resolver
@@ -27,7 +28,7 @@ from lurewatch.net.flow_state_anomalies import derive_flow_state_anomalies
 from lurewatch.net.pcap import read_pcap
 from lurewatch.pipeline.email_rows import EmailRows, process_message
 from lurewatch.privacy import check_scope
-from lurewatch.readers.cdr import rows_from_cdr
+from lurewatch.readers.cdr import CALL_ID_SQL, call_batches
 from lurewatch.readers.chat import read_chat_jsonl, read_slack_export, read_teams_messages
 from lurewatch.readers.dispatch import Input, discover, read_messages
 from lurewatch.readers.records import RawMessage, Reject
@@ -37,11 +38,14 @@ from lurewatch.readers.sysmon import read_sysmon_evtx, read_sysmon_json, read_sy
 from lurewatch.readers.zeek_conn_bulk import bulk_load_conn
 from lurewatch.readers.zeek_web import rows_from_zeek
 from lurewatch.store import Store
+from lurewatch.store.batcher import ArrowBatcher
 
-LogReader = Callable[[Path, Counter[str]], Iterator[tuple[str, dict[str, Any]] | Reject]]
+# A record as a row, or a batch of rows in columns (`pa.Table`), for one table.
+Rows = tuple[str, dict[str, Any] | pa.Table]
+LogReader = Callable[[Path, Counter[str]], Iterator[Rows | Reject]]
 
-# Readers of log formats: each yields (table, row) or Reject for one file, and counts in the
-# Counter the records of log types this version does not use.
+# Readers of log formats: each yields (table, row or column batch) or Reject for one file, and
+# counts in the Counter the records of log types this version does not use.
 LOG_READERS: dict[str, LogReader] = {
     "zeek": lambda path, unused: rows_from_zeek(path, unused),
     "squid": lambda path, unused: rows_from_squid(path),
@@ -54,15 +58,16 @@ LOG_READERS: dict[str, LogReader] = {
 
 # Readers whose rows depend on the settings (who is inside, pseudonyms, text retention):
 # f(path, unused, settings).
-SettingsReader = Callable[
-    [Path, Counter[str], Settings], Iterator[tuple[str, dict[str, Any]] | Reject]
-]
+SettingsReader = Callable[[Path, Counter[str], Settings], Iterator[Rows | Reject]]
 SETTINGS_READERS: dict[str, SettingsReader] = {
     "slack": read_slack_export,
     "teams": read_teams_messages,
     "chat-jsonl": read_chat_jsonl,
-    "cdr": lambda path, unused, settings: rows_from_cdr(path, settings),
+    "cdr": lambda path, unused, settings: call_batches(path, settings),
 }
+
+# Column batches carry what identifies each record in `event.id`; the store hashes it with these.
+ID_SQL = {"call": CALL_ID_SQL}
 
 # Tables of records read from inputs (others hold rows derived from them, like recipients).
 PRIMARY_TABLES = (
@@ -142,12 +147,23 @@ def input_bytes(inputs: list[Input]) -> int:
 
 
 class _Writer:
-    """Buffers rows per table and writes them in batches."""
+    """Buffers rows per table and writes them in batches; column batches go through an
+    `ArrowBatcher`, which writes whole row groups."""
 
     def __init__(self, store: Store, summary: IngestSummary) -> None:
         self.store = store
         self.summary = summary
         self.buffers: dict[str, list[dict[str, Any]]] = {}
+        self.columns = ArrowBatcher(store, self._added, ID_SQL)
+
+    def add_columns(self, table: str, batch: pa.Table) -> None:
+        self.summary.read[table] += batch.num_rows
+        self.columns.add(table, batch)
+
+    def _added(self, table: str, rows: int, added: int) -> None:
+        self.summary.added[table] += added
+        if table in PRIMARY_TABLES:
+            self.summary.duplicates += rows - added
 
     def add(self, table: str, row: dict[str, Any]) -> None:
         buf = self.buffers.setdefault(table, [])
@@ -156,6 +172,8 @@ class _Writer:
             self.flush(table)
 
     def flush(self, table: str | None = None) -> None:
+        if table is None:
+            self.columns.flush()
         for name in [table] if table else list(self.buffers):
             rows = self.buffers.get(name) or []
             if not rows:
@@ -198,6 +216,9 @@ def _ingest_logs(
                 _record_reject(writer, summary, summary.run_id, item)
                 continue
             table, row = item
+            if isinstance(row, pa.Table):
+                writer.add_columns(table, row)
+                continue
             summary.read[table] += 1
             writer.add(table, row)
         if on_progress:

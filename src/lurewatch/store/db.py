@@ -10,6 +10,7 @@ from typing import Any
 import duckdb
 import ibis
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from lurewatch.errors import StoreError
 from lurewatch.schema import EVENT_TABLES, TABLES, Column
@@ -23,6 +24,10 @@ _ARROW_TYPES: dict[str, pa.DataType] = {
     "TIMESTAMP": pa.timestamp("us"),
     "VARCHAR[]": pa.list_(pa.string()),
 }
+
+
+# DuckDB's row group: appends in whole multiples of it never rewrite a partly filled group.
+ROW_GROUP_ROWS = 122_880
 
 
 def q(name: str) -> str:
@@ -46,15 +51,27 @@ def utc_naive(value: dt.datetime | None) -> dt.datetime | None:
 class Store:
     """One DuckDB database file with lurewatch's tables."""
 
-    def __init__(self, path: str | Path = "lurewatch.duckdb", read_only: bool = False) -> None:
+    def __init__(
+        self,
+        path: str | Path = "lurewatch.duckdb",
+        read_only: bool = False,
+        con: duckdb.DuckDBPyConnection | None = None,
+    ) -> None:
         self.path = str(path)
+        self._ibis: Any = None
+        if con is not None:  # a cursor of an open store (`cursor`): tables exist already
+            self.con = con
+            return
         try:
             self.con = duckdb.connect(self.path, read_only=read_only)
         except duckdb.Error as exc:
             raise StoreError(f"cannot open database {self.path}: {exc}".splitlines()[0]) from None
         if not read_only:
             self.create_tables()
-        self._ibis: Any = None
+
+    def cursor(self) -> Store:
+        """The same database through a connection of its own, for use from another thread."""
+        return Store(self.path, con=self.con.cursor())
 
     # -- schema -----------------------------------------------------------------
     def create_tables(self) -> None:
@@ -140,6 +157,43 @@ class Store:
             return self.count(name) - before
         finally:
             self.con.unregister("_lw_batch")
+
+    def insert_arrow(self, name: str, batch: pa.Table, id_sql: str | None = None) -> int:
+        """Append a column batch; in event tables rows whose `event.id` is stored, or repeats
+        one earlier in the batch, are skipped. Returns the number of rows added.
+
+        `id_sql` is an SQL expression over the batch's columns that computes `event.id` (the
+        batch's own `event.id` then holds what it is computed from): hashing in the database
+        runs on every core instead of once per row in Python. Callers that append a lot hand
+        `ROW_GROUP_ROWS`-aligned batches (`ArrowBatcher`): DuckDB rewrites a partly filled row
+        group on every append that lands in it.
+        """
+        if not batch.num_rows:
+            return 0
+        cols = [c.name for c in TABLES[name]]
+        select = ", ".join(
+            f"{id_sql} AS {q(c)}" if c == "event.id" and id_sql else q(c) for c in cols
+        )
+        names = ", ".join(q(c) for c in cols)
+        self.con.register("_lw_arrow", batch)
+        try:
+            before = self.count(name)
+            if name in EVENT_TABLES:
+                # Repeats inside a batch are rare and costly to look for in SQL: Arrow counts
+                # the distinct ids (or their contents) first.
+                ids = batch.column("event.id")
+                rows = f"SELECT {select} FROM _lw_arrow"
+                if pc.count_distinct(ids, mode="all").as_py() < batch.num_rows:
+                    rows = f'SELECT DISTINCT ON ("event.id") * FROM ({rows})'
+                self.execute(
+                    f"INSERT INTO {q(name)} ({names}) SELECT {names} FROM ({rows}) b "
+                    f'WHERE NOT EXISTS (SELECT 1 FROM {q(name)} t WHERE t."event.id" = b."event.id")'
+                )
+            else:
+                self.execute(f"INSERT INTO {q(name)} ({names}) SELECT {select} FROM _lw_arrow")
+            return self.count(name) - before
+        finally:
+            self.con.unregister("_lw_arrow")
 
     def replace_by_key(self, name: str, key: str, rows: Sequence[Mapping[str, Any]]) -> None:
         """Write rows, replacing stored rows with the same `key` value (upsert)."""

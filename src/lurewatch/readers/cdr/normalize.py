@@ -12,13 +12,13 @@ is the employee follows from the dial plan first, then from what the record decl
 4. neither side internal: the declared direction decides, else a call that came in over an
    external trunk is inbound, else the record is rejected (the dial plan is incomplete).
 The event id hashes the record's fields, with numbers and users as stored (pseudonyms under a
-key), so the same record read twice is stored once.
+key), so the same record read twice is stored once. Ingest leaves the hashing to the store
+(`Context.hash_ids = False`), which does it on every core.
 """
 
 from __future__ import annotations
 
 import fnmatch
-import hashlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,6 +27,7 @@ import pyarrow.compute as pc
 
 from lurewatch.config import Settings
 from lurewatch.enrich.phone import NumberPlan
+from lurewatch.ids import content_id
 from lurewatch.privacy import pseudonym_key, pseudonymize
 from lurewatch.readers.cdr.lookup import Lookup
 from lurewatch.readers.cdr.mapping import Layout
@@ -62,6 +63,7 @@ class Context:
     ) -> None:
         self.plan, self.key, self.tz, self.trunks = plan, key, tz, trunks
         self.endpoints = endpoints  # device-name prefixes of phones (CUCM)
+        self.hash_ids = True  # False: `event.id` holds the content the store hashes
         self.numbers = Lookup(
             [("stored", pa.string()), ("internal", pa.bool_()), ("kind", pa.string())]
             + [("country", pa.string()), ("type", pa.string())],
@@ -161,20 +163,17 @@ def _pick(mask: np.ndarray, a: pa.Array, b: pa.Array) -> pa.Array:
     return pc.if_else(pa.array(mask), a, b)
 
 
-def _event_ids(columns: list[pa.Array], keep: np.ndarray) -> pa.Array:
+def _id_contents(columns: list[pa.Array], keep: np.ndarray) -> pa.Array:
+    """What identifies each kept record: its fields joined. The store hashes it
+    (`lurewatch.ids.content_id_sql`); `hash_ids` does the same in Python."""
     if not keep.all():
         columns = [c.filter(pa.array(keep)) for c in columns]
-    joined = pc.binary_join_element_wise(*columns, "\x1f", null_handling="replace")
-    base = hashlib.blake2b(digest_size=16)
-    base.update(b"call\x00")  # the same digest as lurewatch.ids.event_id("call", content)
-    copy = base.copy
+    return pc.binary_join_element_wise(*columns, "\x1f", null_handling="replace")
 
-    def digest(content: bytes) -> str:
-        h = copy()
-        h.update(content)
-        return h.hexdigest()
 
-    return pa.array(list(map(digest, pc.cast(joined, pa.binary()).to_pylist())), pa.string())
+def hash_ids(contents: pa.Array) -> pa.Array:
+    """`content_id("call", ...)` of each content, as the store computes it in bulk."""
+    return pa.array([content_id("call", c) for c in contents.to_pylist()], pa.string())
 
 
 def _person(batch: pa.RecordBatch, layout: Layout, side_device: pa.Array | None) -> pa.Array:
@@ -255,7 +254,8 @@ def normalize(
     id_cols += [a for f in _ID_FIELDS if (a := _field(batch, layout, f)) is not None]
     mask = pa.array(keep)
     kept = columns if keep.all() else {k: v.filter(mask) for k, v in columns.items()}
-    kept["event.id"] = _event_ids(id_cols, keep)
+    contents = _id_contents(id_cols, keep)
+    kept["event.id"] = hash_ids(contents) if ctx.hash_ids else contents
     return pa.table([kept[f.name] for f in CALL_SCHEMA], schema=CALL_SCHEMA), rejects
 
 

@@ -6,8 +6,8 @@ than the header, an unreadable start time, an unparseable number or an undecidab
 becomes a reject with its line number and reason; the rest of the file is read on. A file whose
 header lacks a required column is one reject.
 
-`read_cdr` yields Arrow tables (for bulk loading and benchmarks); `rows_from_cdr` yields the
-(table, row) pairs of lurewatch's log-reader interface.
+`read_cdr` yields Arrow tables; `call_batches` hands them to ingest, whose store hashes the event
+ids; `rows_from_cdr` yields (table, row) pairs, one record at a time.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.csv as pcsv
 
 from lurewatch.config import Settings
+from lurewatch.ids import content_id_sql
 from lurewatch.readers.cdr.mapping import MappingError, read_header, resolve
 from lurewatch.readers.cdr.normalize import Context, normalize
 from lurewatch.readers.records import Reject
@@ -85,8 +86,9 @@ def _open(path: Path, head: bytes) -> pa.NativeFile:
     return pa.input_stream(str(path))
 
 
-def read_cdr(path: Path, settings: Settings) -> Iterator[pa.Table | Reject]:
-    """Normalized `call` tables and rejects of one CDR file."""
+def read_cdr(path: Path, settings: Settings, hash_ids: bool = True) -> Iterator[pa.Table | Reject]:
+    """Normalized `call` tables and rejects of one CDR file. With `hash_ids` False, `event.id`
+    holds what identifies the record, for the store to hash (`call_batches`)."""
     where = str(path)
     try:
         with path.open("rb") as fh:
@@ -104,6 +106,7 @@ def read_cdr(path: Path, settings: Settings) -> Iterator[pa.Table | Reject]:
         yield Reject("call", where, 1, f"columns missing: {exc}")
         return
     ctx = Context.from_settings(settings, layout.preset.endpoint_prefixes)
+    ctx.hash_ids = hash_ids
     invalid: list[tuple[int, str]] = []
 
     def skip(row: Any) -> str:
@@ -158,6 +161,16 @@ def read_cdr(path: Path, settings: Settings) -> Iterator[pa.Table | Reject]:
         yield Reject("call", where, None, f"cannot read the rest of the file: {reason}")
     for number, reason in invalid[reported:]:
         yield Reject("call", where, number or None, reason)
+
+
+def call_batches(path: Path, settings: Settings) -> Iterator[tuple[str, pa.Table] | Reject]:
+    """("call", table) batches for ingest, whose store computes the event ids
+    (`CALL_ID_SQL`), and rejects."""
+    for item in read_cdr(path, settings, hash_ids=False):
+        yield item if isinstance(item, Reject) else ("call", item)
+
+
+CALL_ID_SQL = content_id_sql("call")
 
 
 def rows_from_cdr(path: Path, settings: Settings) -> Iterator[tuple[str, dict[str, Any]] | Reject]:
