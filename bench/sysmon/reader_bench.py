@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """How fast lurewatch reads Sysmon: EVTX records and JSON lines per second, mapped to rows,
-and mapped and stored in DuckDB the way ingest stores them (per-table batches, Store.insert).
+and mapped and stored in DuckDB; both for the record-at-a-time mapper and for the bulk mapping
+(DuckDB) that ingest uses, whose column batches are written in whole row groups.
 
     python bench/sysmon/reader_bench.py                   # 200,000 JSON lines per shape, EVTX x100
     python bench/sysmon/reader_bench.py --records 1000000 --evtx-repeat 300 --batch 10000
@@ -28,13 +29,21 @@ from typing import Any
 
 import evtx
 import orjson
+import pyarrow as pa
 from generate import SHAPES, write
 
+from lurewatch.pipeline.ingest import ID_SQL
 from lurewatch.readers.records import Reject
-from lurewatch.readers.sysmon import read_sysmon_evtx, read_sysmon_json
+from lurewatch.readers.sysmon import (
+    read_sysmon_evtx,
+    read_sysmon_json,
+    sysmon_evtx_batches,
+    sysmon_json_batches,
+)
 from lurewatch.store import Store
+from lurewatch.store.batcher import ArrowBatcher
 
-Reader = Callable[[Path, Counter[str]], Iterator[tuple[str, dict[str, Any]] | Reject]]
+Reader = Callable[[Path, Counter[str]], Iterator[tuple[str, Any] | Reject]]
 TARGETS = {"evtx": 50_000, "json": 200_000}
 
 
@@ -46,24 +55,38 @@ def evtx_dir() -> Path | None:
 
 
 def run(reader: Reader, paths: list[Path], store: Store | None, batch: int) -> dict[str, float]:
-    """Read every path; with a store, write the rows in per-table batches as ingest does."""
+    """Read every path; with a store, write the rows as ingest does: column batches through
+    the ArrowBatcher (event ids hashed by the database), single rows in per-table batches."""
     unused: Counter[str] = Counter()
     buffers: dict[str, list[dict[str, Any]]] = {}
     rows = rejects = added = 0
+
+    def count(table: str, read: int, stored: int) -> None:
+        nonlocal added
+        added += stored
+
+    columns = ArrowBatcher(store, count, ID_SQL) if store is not None else None
     cpu, wall = time.process_time(), time.perf_counter()
     for path in paths:
         for item in reader(path, unused):
             if isinstance(item, Reject):
                 rejects += 1
                 continue
+            table, got = item
+            if isinstance(got, pa.Table):
+                rows += got.num_rows
+                if columns is not None:
+                    columns.add(table, got)
+                continue
             rows += 1
             if store is not None:
-                buf = buffers.setdefault(item[0], [])
-                buf.append(item[1])
+                buf = buffers.setdefault(table, [])
+                buf.append(got)
                 if len(buf) >= batch:
-                    added += store.insert(item[0], buf)
-                    buffers[item[0]] = []
-    if store is not None:
+                    added += store.insert(table, buf)
+                    buffers[table] = []
+    if store is not None and columns is not None:
+        columns.flush()
         for table, buf in buffers.items():
             added += store.insert(table, buf)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
@@ -131,6 +154,10 @@ def bench_json(tmp: Path, count: int, batch: int) -> None:
         with Store(tmp / f"{shape}.duckdb") as store:
             figures = run(read_sysmon_json, [path], store, batch)
         show(f"{shape}: parse + map + store", "json", figures, True)
+        show(f"{shape}: bulk map", "json", run(sysmon_json_batches, [path], None, batch), False)
+        with Store(tmp / f"{shape}-bulk.duckdb") as store:
+            figures = run(sysmon_json_batches, [path], store, batch)
+        show(f"{shape}: bulk map + store (ingest)", "json", figures, True)
 
 
 def bench_evtx(tmp: Path, repeat: int, batch: int) -> None:
@@ -147,6 +174,10 @@ def bench_evtx(tmp: Path, repeat: int, batch: int) -> None:
     show("parse + map", "evtx", run(read_sysmon_evtx, paths, None, batch), False)
     with Store(tmp / "evtx.duckdb") as store:
         show("parse + map + store", "evtx", run(read_sysmon_evtx, paths, store, batch), True)
+    show("parse + bulk map", "evtx", run(sysmon_evtx_batches, paths, None, batch), False)
+    with Store(tmp / "evtx-bulk.duckdb") as store:
+        figures = run(sysmon_evtx_batches, paths, store, batch)
+    show("parse + bulk map + store (ingest)", "evtx", figures, True)
 
 
 def evtx_version() -> str:

@@ -7,18 +7,10 @@ JSON columns hold JSON text, so every engine can read them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from lurewatch.schema_baselines import BASELINE_TABLES
+from lurewatch.schema_column import Column, cols
 
-
-@dataclass(frozen=True)
-class Column:
-    name: str
-    type: str  # a DuckDB type: VARCHAR, BIGINT, INTEGER, DOUBLE, BOOLEAN, TIMESTAMP, VARCHAR[]
-    doc: str = ""
-
-
-def _cols(*spec: tuple[str, str, str]) -> tuple[Column, ...]:
-    return tuple(Column(n, t, d) for n, t, d in spec)
+_cols = cols
 
 
 EMAIL = _cols(
@@ -383,25 +375,6 @@ ALERTS = _cols(
     ("alert.updated", "TIMESTAMP", ""),
 )
 
-BASELINE_SENDER = _cols(
-    ("sender.key", "VARCHAR", "an address, or a registrable domain"),
-    ("sender.key_type", "VARCHAR", "address or domain"),
-    ("first_seen", "TIMESTAMP", ""),
-    ("last_seen", "TIMESTAMP", ""),
-    ("messages", "BIGINT", ""),
-    ("recipients", "BIGINT", "distinct internal recipients"),
-    ("written_to", "BOOLEAN", "someone in the organization has sent mail to it"),
-    ("prevalence", "VARCHAR", "new, rare or common"),
-)
-
-BASELINE_URL_DOMAIN = _cols(
-    ("url.registered_domain", "VARCHAR", ""),
-    ("first_seen", "TIMESTAMP", "first message that linked to it"),
-    ("last_seen", "TIMESTAMP", ""),
-    ("messages", "BIGINT", ""),
-    ("senders", "BIGINT", "distinct sender domains that linked to it"),
-)
-
 URL_CLICK = _cols(
     ("url.event_id", "VARCHAR", "the link (url.event.id)"),
     ("email.event_id", "VARCHAR", "the message that carried it"),
@@ -412,57 +385,6 @@ URL_CLICK = _cols(
     ("evidence.kind", "VARCHAR", "http_request or dns_query"),
     ("evidence.event_id", "VARCHAR", "the proxy or DNS record"),
     ("log.file.path", "VARCHAR", "the log it came from"),
-)
-
-BASELINE_PROC_NET = _cols(
-    ("baseline.level", "VARCHAR", "host (one host's history) or org (every host together)"),
-    ("host.name", "VARCHAR", "the host, on host rows; null on org rows"),
-    ("process.identity", "VARCHAR", "normalized path, plus |original file name when renamed"),
-    ("process.name", "VARCHAR", "image file name, lower case"),
-    ("network.transport", "VARCHAR", "tcp, udp"),
-    ("lurewatch.port_class", "VARCHAR", "service name of the port, tcp/<port> or ephemeral"),
-    ("lurewatch.destination_scope", "VARCHAR", "loopback, internal or internet"),
-    ("first_seen", "TIMESTAMP", "first connection initiated with this key"),
-    ("last_seen", "TIMESTAMP", ""),
-    ("connections", "BIGINT", ""),
-    ("hosts", "BIGINT", "distinct hosts"),
-    ("first_event_id", "VARCHAR", "the first connection (proc_net event.id)"),
-)
-
-# -- N3 flow baselines (baselines/flows.py): what each internal host usually reaches, over what,
-# and how much it sends. Hosts are flow originators (source.ip) inside organization.internal_networks.
-
-BASELINE_FLOW_DESTINATION = _cols(
-    ("baseline.level", "VARCHAR", "host (one host's history) or org (every host together)"),
-    ("source.ip", "VARCHAR", "the internal host, on host rows; null on org rows"),
-    ("destination.key_type", "VARCHAR", "domain (server name known) or ip"),
-    ("destination.key", "VARCHAR", "the domain, lower case, or the address"),
-    ("first_seen", "TIMESTAMP", "first flow to it"),
-    ("last_seen", "TIMESTAMP", ""),
-    ("connections", "BIGINT", ""),
-    ("source.bytes", "BIGINT", "bytes sent to it"),
-    ("hosts", "BIGINT", "distinct internal hosts that reached it (org-wide prevalence)"),
-    ("first_event_id", "VARCHAR", "the first flow (flow event.id)"),
-)
-
-BASELINE_FLOW_SERVICE = _cols(
-    ("source.ip", "VARCHAR", "the internal host"),
-    ("service.kind", "VARCHAR", "port (transport/port) or protocol (application protocol)"),
-    ("service.key", "VARCHAR", "tcp/443, udp/dynamic, ... or tls, http, ssh, ..."),
-    ("first_seen", "TIMESTAMP", ""),
-    ("last_seen", "TIMESTAMP", ""),
-    ("connections", "BIGINT", ""),
-    ("destinations", "BIGINT", "distinct destination addresses"),
-    ("first_event_id", "VARCHAR", "the first flow (flow event.id)"),
-)
-
-BASELINE_FLOW_VOLUME = _cols(
-    ("source.ip", "VARCHAR", "the internal host"),
-    ("day", "TIMESTAMP", "UTC day"),
-    ("source.bytes", "BIGINT", "bytes the host sent to internet destinations that day"),
-    ("destination.bytes", "BIGINT", "bytes it received from them"),
-    ("connections", "BIGINT", ""),
-    ("destinations", "BIGINT", "distinct destination addresses"),
 )
 
 INCIDENTS = _cols(
@@ -508,14 +430,9 @@ TABLES: dict[str, tuple[Column, ...]] = {
     "rejects": REJECTS,
     "ingest_runs": INGEST_RUNS,
     "alerts": ALERTS,
-    "baseline_sender": BASELINE_SENDER,
-    "baseline_url_domain": BASELINE_URL_DOMAIN,
     "url_click": URL_CLICK,
-    "baseline_proc_net": BASELINE_PROC_NET,
-    "baseline_flow_destination": BASELINE_FLOW_DESTINATION,
-    "baseline_flow_service": BASELINE_FLOW_SERVICE,
-    "baseline_flow_volume": BASELINE_FLOW_VOLUME,
     "incidents": INCIDENTS,
+    **BASELINE_TABLES,
 }
 
 # Tables whose rows are events: they are deduplicated on `event.id`.

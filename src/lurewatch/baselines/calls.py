@@ -16,20 +16,11 @@ from typing import Any
 
 import ibis
 
-from lurewatch.schema import Column
+from lurewatch.schema_baselines import BASELINE_CALL
 from lurewatch.store import Store
 
 TABLE = "baseline_call"
-COLUMNS = (
-    Column("key", "VARCHAR", "outside number, ISO country, or number type"),
-    Column("key_type", "VARCHAR", "number, country or type"),
-    Column("first_seen", "TIMESTAMP", "first call involving it"),
-    Column("last_seen", "TIMESTAMP", ""),
-    Column("calls", "BIGINT", ""),
-    Column("inbound", "BIGINT", "calls from it"),
-    Column("outbound", "BIGINT", "calls the organization made to it"),
-    Column("first_outbound", "TIMESTAMP", "first call the organization made to it"),
-)
+COLUMNS = BASELINE_CALL
 _KEYS = {
     "number": "call.external",
     "country": "call.external.country",

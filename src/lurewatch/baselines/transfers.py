@@ -21,31 +21,10 @@ from typing import Any
 
 import ibis
 
-from lurewatch.schema import Column
+from lurewatch.schema_baselines import BASELINE_CHAT_ACCOUNT, BASELINE_CHAT_VOLUME
 from lurewatch.store import Store
 
 OUTSIDE = ("external", "guest", "unknown")
-
-BASELINE_CHAT_VOLUME = (
-    Column("chat.sender", "VARCHAR", "the account that shared"),
-    Column("first_seen", "TIMESTAMP", "first file shared"),
-    Column("last_seen", "TIMESTAMP", ""),
-    Column("days", "BIGINT", "days with at least one file shared"),
-    Column("files", "BIGINT", ""),
-    Column("bytes", "BIGINT", "bytes of files whose size is known"),
-    Column("daily_sum_sq", "DOUBLE", "sum over days of the day's bytes squared"),
-    Column("daily_max", "BIGINT", "bytes of the largest day"),
-)
-
-BASELINE_CHAT_ACCOUNT = (
-    Column("account", "VARCHAR", "an outside handle (or pseudonym)"),
-    Column("account.kind", "VARCHAR", "external, guest or unknown"),
-    Column("first_seen", "TIMESTAMP", "first message or file share"),
-    Column("messages", "BIGINT", "messages it sent"),
-    Column("first_share", "TIMESTAMP", "first file share it took part in"),
-    Column("shares", "BIGINT", "file-share rows it took part in"),
-    Column("messages_before_share", "BIGINT", "messages it sent before its first share"),
-)
 
 TABLES = {
     "baseline_chat_volume": BASELINE_CHAT_VOLUME,

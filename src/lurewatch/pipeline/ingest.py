@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from lurewatch.config import Settings
 from lurewatch.enrich.dns import Resolver
-from lurewatch.ids import event_id
+from lurewatch.ids import content_id_sql, event_id
 from lurewatch.net.flow_names import name_flows
 from lurewatch.net.flow_state_anomalies import derive_flow_state_anomalies
 from lurewatch.net.pcap import read_pcap
@@ -34,7 +34,7 @@ from lurewatch.readers.dispatch import Input, discover, read_messages
 from lurewatch.readers.records import RawMessage, Reject
 from lurewatch.readers.squid import rows_from_squid
 from lurewatch.readers.suricata import read_eve
-from lurewatch.readers.sysmon import read_sysmon_evtx, read_sysmon_json, read_sysmon_xml
+from lurewatch.readers.sysmon import read_sysmon_xml, sysmon_evtx_batches, sysmon_json_batches
 from lurewatch.readers.zeek_conn_bulk import bulk_load_conn
 from lurewatch.readers.zeek_web import rows_from_zeek
 from lurewatch.store import Store
@@ -51,9 +51,9 @@ LOG_READERS: dict[str, LogReader] = {
     "squid": lambda path, unused: rows_from_squid(path),
     "suricata-eve": read_eve,
     "pcap": lambda path, unused: read_pcap(path, unused),
-    "sysmon-evtx": read_sysmon_evtx,
+    "sysmon-evtx": sysmon_evtx_batches,
     "sysmon-xml": read_sysmon_xml,
-    "sysmon-json": read_sysmon_json,
+    "sysmon-json": sysmon_json_batches,
 }
 
 # Readers whose rows depend on the settings (who is inside, pseudonyms, text retention):
@@ -67,7 +67,7 @@ SETTINGS_READERS: dict[str, SettingsReader] = {
 }
 
 # Column batches carry what identifies each record in `event.id`; the store hashes it with these.
-ID_SQL = {"call": CALL_ID_SQL}
+ID_SQL = {"call": CALL_ID_SQL} | {t: content_id_sql(t) for t in ("process", "proc_net", "proc_dns")}
 
 # Tables of records read from inputs (others hold rows derived from them, like recipients).
 PRIMARY_TABLES = (

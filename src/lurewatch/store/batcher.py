@@ -20,8 +20,10 @@ import pyarrow as pa
 
 from lurewatch.store.db import ROW_GROUP_ROWS, Store
 
-# Rows written per append: four row groups, about 100 MB of call or process rows in memory.
+# Rows written per append: four row groups, about 100 MB of call rows. Wide rows (long command
+# lines) are written sooner, once this many bytes are pending.
 WRITE_ROWS = 4 * ROW_GROUP_ROWS
+WRITE_BYTES = 256 << 20
 
 
 class ArrowBatcher:
@@ -41,6 +43,7 @@ class ArrowBatcher:
         self.write_rows = max(ROW_GROUP_ROWS, write_rows - write_rows % ROW_GROUP_ROWS)
         self.pending: dict[str, list[pa.Table]] = {}
         self.rows: dict[str, int] = {}
+        self.bytes: dict[str, int] = {}
         self._writing: threading.Thread | None = None
         self._error: BaseException | None = None
 
@@ -49,13 +52,15 @@ class ArrowBatcher:
             return
         self.pending.setdefault(table, []).append(batch)
         self.rows[table] = self.rows.get(table, 0) + batch.num_rows
-        if self.rows[table] >= self.write_rows:
+        self.bytes[table] = self.bytes.get(table, 0) + batch.nbytes
+        if self.rows[table] >= self.write_rows or self.bytes[table] >= WRITE_BYTES:
             whole = pa.concat_tables(self.pending[table])
-            cut = whole.num_rows - whole.num_rows % ROW_GROUP_ROWS
+            cut = whole.num_rows - whole.num_rows % ROW_GROUP_ROWS or whole.num_rows
             self._write(table, whole.slice(0, cut))
             rest = whole.slice(cut)
             self.pending[table] = [rest] if rest.num_rows else []
             self.rows[table] = rest.num_rows
+            self.bytes[table] = rest.nbytes
 
     def flush(self) -> None:
         for table, parts in self.pending.items():
@@ -63,6 +68,7 @@ class ArrowBatcher:
                 self._write(table, pa.concat_tables(parts))
         self.pending.clear()
         self.rows.clear()
+        self.bytes.clear()
         self._wait()
 
     def _wait(self) -> None:

@@ -142,21 +142,7 @@ class Store:
             for r in rows:
                 seen.setdefault(r["event.id"], r)
             rows = list(seen.values())
-        batch = self.to_arrow(name, rows)
-        self.con.register("_lw_batch", batch)
-        try:
-            before = self.count(name)
-            cols = ", ".join(q(c.name) for c in TABLES[name])
-            if name in EVENT_TABLES:
-                self.execute(
-                    f"INSERT INTO {q(name)} ({cols}) SELECT {cols} FROM _lw_batch b "
-                    f'WHERE NOT EXISTS (SELECT 1 FROM {q(name)} t WHERE t."event.id" = b."event.id")'
-                )
-            else:
-                self.execute(f"INSERT INTO {q(name)} ({cols}) SELECT {cols} FROM _lw_batch")
-            return self.count(name) - before
-        finally:
-            self.con.unregister("_lw_batch")
+        return self.insert_arrow(name, self.to_arrow(name, rows))
 
     def insert_arrow(self, name: str, batch: pa.Table, id_sql: str | None = None) -> int:
         """Append a column batch; in event tables rows whose `event.id` is stored, or repeats

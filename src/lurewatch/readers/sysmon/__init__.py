@@ -7,7 +7,8 @@ providers' events in the same log are counted in `unused` ("sysmon:5", "security
 
 from __future__ import annotations
 
-from lurewatch.readers.sysmon.evtx_reader import read_sysmon_evtx
+from lurewatch.readers.sysmon.bulk_json import sysmon_json_batches
+from lurewatch.readers.sysmon.evtx_reader import read_sysmon_evtx, sysmon_evtx_batches
 from lurewatch.readers.sysmon.json_reader import read_sysmon_json
 from lurewatch.readers.sysmon.sniff import sniff_sysmon
 from lurewatch.readers.sysmon.xml_reader import read_sysmon_xml
@@ -18,4 +19,20 @@ READERS = {
     "sysmon-json": read_sysmon_json,
 }
 
-__all__ = ["READERS", "read_sysmon_evtx", "read_sysmon_json", "read_sysmon_xml", "sniff_sysmon"]
+# What ingest reads: the same rows, mostly as column batches mapped in bulk by DuckDB.
+BULK_READERS = {
+    "sysmon-evtx": sysmon_evtx_batches,
+    "sysmon-xml": read_sysmon_xml,
+    "sysmon-json": sysmon_json_batches,
+}
+
+__all__ = [
+    "BULK_READERS",
+    "READERS",
+    "read_sysmon_evtx",
+    "read_sysmon_json",
+    "read_sysmon_xml",
+    "sniff_sysmon",
+    "sysmon_evtx_batches",
+    "sysmon_json_batches",
+]

@@ -32,8 +32,6 @@ def read_sysmon_json(
 
 
 def _lines(fh: IO[bytes], name: str, mapper: SysmonMapper) -> Iterator[tuple[str, Row] | Reject]:
-    loads = orjson.loads
-    map_record = mapper.map
     skip = UnusedLines()
     number = 0
     try:
@@ -45,20 +43,26 @@ def _lines(fh: IO[bytes], name: str, mapper: SysmonMapper) -> Iterator[tuple[str
                 if skipped is not None:
                     mapper.unused[skipped] += 1
                     continue
-            try:
-                doc = loads(line)
-            except orjson.JSONDecodeError as exc:
-                if line.strip():
-                    yield Reject("sysmon", name, number, f"invalid JSON: {exc}"[:300])
-                continue
-            fields = unpack(doc) if type(doc) is dict else None
-            if fields is None:
-                yield Reject("sysmon", name, number, _NOT_EVENT)
-                continue
-            if not skip.learnt:
-                skip.learn(doc)
-            item = map_record(*fields, number)
+            item = map_line(line, number, mapper, skip)
             if item is not None:
                 yield item
     except STREAM_ERRORS as exc:  # what was read before stands
         yield Reject("file", name, number + 1, read_error(exc, f"line {number}"))
+
+
+def map_line(
+    line: bytes, number: int, mapper: SysmonMapper, skip: UnusedLines | None = None
+) -> tuple[str, Row] | Reject | None:
+    """One JSON line as (table, row), a Reject, or None (blank, or an event no table uses)."""
+    try:
+        doc = orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        if line.strip():
+            return Reject("sysmon", mapper.path, number, f"invalid JSON: {exc}"[:300])
+        return None
+    fields = unpack(doc) if type(doc) is dict else None
+    if fields is None:
+        return Reject("sysmon", mapper.path, number, _NOT_EVENT)
+    if skip is not None and not skip.learnt:
+        skip.learn(doc)
+    return mapper.map(*fields, number)

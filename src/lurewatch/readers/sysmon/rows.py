@@ -18,7 +18,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from lurewatch.ids import event_id
+from lurewatch.ids import content_id
 from lurewatch.readers.records import Reject
 from lurewatch.readers.sysmon.fields import (
     IDENTITY,
@@ -148,5 +148,5 @@ class SysmonMapper:
         # Normalized values only, so every export of a record gives the same key.
         parts = (str(host), str(number), str(record_id), str(utc), *plan.identity(row))
         key = "\x1f".join(map(str, parts))
-        row["event.id"] = event_id(table, key)
+        row["event.id"] = content_id(table, key)  # as the store hashes bulk-mapped records
         return table, row

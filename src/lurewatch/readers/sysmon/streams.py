@@ -43,10 +43,17 @@ def read_file(
     one Reject, not an exception."""
     name = str(path)
     mapper = SysmonMapper(name, unused if unused is not None else Counter())
-    try:
-        fh = open_binary(Path(name))
-    except OSError as exc:
-        yield Reject("file", name, None, f"cannot read file: {exc.strerror or exc}")
+    fh = open_or_reject(name)
+    if isinstance(fh, Reject):
+        yield fh
         return
     with fh:
         yield from body(fh, name, mapper)
+
+
+def open_or_reject(name: str) -> IO[bytes] | Reject:
+    """The file open for reading (plain or gzip), or the Reject saying why it cannot be."""
+    try:
+        return open_binary(Path(name))
+    except OSError as exc:
+        return Reject("file", name, None, f"cannot read file: {exc.strerror or exc}")
