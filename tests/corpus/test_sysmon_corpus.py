@@ -145,3 +145,24 @@ def test_bulk_mapping_reads_every_log_as_the_record_mapper(
         assert bulk_unused == reference_unused, path.name
         total += sum(len(rows) for rows in reference[0].values())
     assert total > 100
+
+
+def test_ingest_in_worker_processes_stores_what_one_process_stores(
+    evtx_files: list[Path], tmp_path: Path
+) -> None:
+    from lurewatch.config import Settings
+    from lurewatch.enrich.dns import OfflineResolver
+    from lurewatch.pipeline.ingest import ingest_paths
+    from lurewatch.store import Store
+
+    stored = []
+    for workers in (1, 2):
+        with Store(tmp_path / f"w{workers}.duckdb") as store:
+            summary = ingest_paths(store, evtx_files, Settings(), OfflineResolver(), workers)
+            ids = {
+                t: sorted(r[0] for r in store.execute(f'SELECT "event.id" FROM {t}'))
+                for t in ("process", "proc_net", "proc_dns")
+            }
+            stored.append((ids, summary.rejected, dict(summary.unused), dict(summary.read)))
+    assert stored[0] == stored[1]
+    assert len(stored[0][0]["process"]) > 100

@@ -27,6 +27,7 @@ from lurewatch.net.flow_names import name_flows
 from lurewatch.net.flow_state_anomalies import derive_flow_state_anomalies
 from lurewatch.net.pcap import read_pcap
 from lurewatch.pipeline.email_rows import EmailRows, process_message
+from lurewatch.pipeline.log_workers import FileDone, read_in_workers
 from lurewatch.privacy import check_scope
 from lurewatch.readers.cdr import CALL_ID_SQL, call_batches
 from lurewatch.readers.chat import read_chat_jsonl, read_slack_export, read_teams_messages
@@ -34,7 +35,12 @@ from lurewatch.readers.dispatch import Input, discover, read_messages
 from lurewatch.readers.records import RawMessage, Reject
 from lurewatch.readers.squid import rows_from_squid
 from lurewatch.readers.suricata import read_eve
-from lurewatch.readers.sysmon import read_sysmon_xml, sysmon_evtx_batches, sysmon_json_batches
+from lurewatch.readers.sysmon import (
+    read_sysmon_evtx,
+    read_sysmon_xml,
+    sysmon_evtx_batches,
+    sysmon_json_batches,
+)
 from lurewatch.readers.zeek_conn_bulk import bulk_load_conn
 from lurewatch.readers.zeek_web import rows_from_zeek
 from lurewatch.store import Store
@@ -86,6 +92,12 @@ PRIMARY_TABLES = (
 )
 
 BATCH_ROWS = 2000
+# Tables of narrow rows that arrive by the million: their rows are written in whole row groups
+# (ArrowBatcher). Mail rows, which carry bodies, are written as they come, to keep memory flat.
+ROW_GROUP_TABLES = frozenset(
+    {"process", "proc_net", "proc_dns", "call", "flow", "net_anomaly", "net_app", "http_request",
+     "dns_query"}
+)  # fmt: skip
 IN_FLIGHT_PER_WORKER = 64
 
 ProgressFn = Callable[[int], None]  # called with the bytes just consumed
@@ -154,16 +166,19 @@ class _Writer:
         self.store = store
         self.summary = summary
         self.buffers: dict[str, list[dict[str, Any]]] = {}
-        self.columns = ArrowBatcher(store, self._added, ID_SQL)
+        self.columns = ArrowBatcher(store, self._added)
+        self.lock = threading.Lock()
 
     def add_columns(self, table: str, batch: pa.Table) -> None:
         self.summary.read[table] += batch.num_rows
-        self.columns.add(table, batch)
+        self.columns.add(table, batch, ID_SQL.get(table))
 
     def _added(self, table: str, rows: int, added: int) -> None:
-        self.summary.added[table] += added
-        if table in PRIMARY_TABLES:
-            self.summary.duplicates += rows - added
+        # Called from the batcher's writing thread as well as this one.
+        with self.lock:
+            self.summary.added[table] += added
+            if table in PRIMARY_TABLES:
+                self.summary.duplicates += rows - added
 
     def add(self, table: str, row: dict[str, Any]) -> None:
         buf = self.buffers.setdefault(table, [])
@@ -172,17 +187,18 @@ class _Writer:
             self.flush(table)
 
     def flush(self, table: str | None = None) -> None:
-        if table is None:
-            self.columns.flush()
+        """Write the buffered rows of `table`, or of every table and the pending batches."""
         for name in [table] if table else list(self.buffers):
             rows = self.buffers.get(name) or []
             if not rows:
                 continue
-            added = self.store.insert(name, rows)
-            self.summary.added[name] += added
-            if name in PRIMARY_TABLES:
-                self.summary.duplicates += len(rows) - added
             self.buffers[name] = []
+            if name in ROW_GROUP_TABLES:
+                self.columns.add(name, self.store.to_arrow(name, rows))
+            else:
+                self._added(name, len(rows), self.store.insert(name, rows))
+        if table is None:
+            self.columns.flush()
 
 
 def _items(inputs: list[Input], slots: threading.Semaphore) -> Iterator[RawMessage | Reject]:
@@ -198,8 +214,14 @@ def _ingest_logs(
     summary: IngestSummary,
     on_progress: ProgressFn | None,
     settings: Settings,
+    workers: int = 1,
 ) -> None:
-    """Log files are read and written inline: their records need no per-record analysis."""
+    """Log files are read and written inline: their records need no per-record analysis. EVTX
+    files, parsed and mapped in Python, are read by `workers` processes when there are several."""
+    evtx = [i for i in inputs if i.format == "sysmon-evtx"]
+    if workers > 1 and len(evtx) > 1:
+        _evtx_in_workers(evtx, writer, summary, on_progress, workers)
+        inputs = [i for i in inputs if i.format != "sysmon-evtx"]
     for inp in inputs:
         if inp.format == "zeek" and _bulk_conn(inp, writer, summary):
             if on_progress:
@@ -223,6 +245,27 @@ def _ingest_logs(
             writer.add(table, row)
         if on_progress:
             on_progress(_size(inp))
+
+
+def _evtx_in_workers(
+    inputs: list[Input],
+    writer: _Writer,
+    summary: IngestSummary,
+    on_progress: ProgressFn | None,
+    workers: int,
+) -> None:
+    sizes = {i.path: _size(i) for i in inputs}
+    for item in read_in_workers([i.path for i in inputs], read_sysmon_evtx, workers):
+        if isinstance(item, Reject):
+            _record_reject(writer, summary, summary.run_id, item)
+        elif isinstance(item, FileDone):
+            summary.unused.update(item.unused)
+            if on_progress:
+                on_progress(sizes.get(item.path, 0))
+        else:
+            table, batch = item  # rows mapped by rows.py: their ids are hashed already
+            summary.read[table] += batch.num_rows
+            writer.columns.add(table, batch)
 
 
 def _after_flows(store: Store, summary: IngestSummary, zeek_files: list[str]) -> None:
@@ -274,11 +317,11 @@ def ingest_paths(
         summary.files += 1
         summary.formats[inp.format] += 1
     writer = _Writer(store, summary)
+    workers = workers if workers is not None else (os.cpu_count() or 1)
     logs = [i for i in inputs if i.format in LOG_READERS or i.format in SETTINGS_READERS]
-    _ingest_logs(logs, writer, summary, on_progress, settings)
+    _ingest_logs(logs, writer, summary, on_progress, settings, workers)
     # mail, and the unknown (rejected)
     mail = [i for i in inputs if i.format not in LOG_READERS and i.format not in SETTINGS_READERS]
-    workers = workers if workers is not None else (os.cpu_count() or 1)
     slots = threading.Semaphore(max(1, workers) * IN_FLIGHT_PER_WORKER)
     items = _items(mail, slots)
     pool = None

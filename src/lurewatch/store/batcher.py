@@ -26,6 +26,11 @@ WRITE_ROWS = 4 * ROW_GROUP_ROWS
 WRITE_BYTES = 256 << 20
 
 
+# Pending batches are kept per table and per way of computing their event ids: batches whose
+# `event.id` holds content to hash (`id_sql`) never share a write with already hashed ones.
+Key = tuple[str, str | None]
+
+
 class ArrowBatcher:
     """Pending column batches per table; `on_added(table, rows_read, rows_added)` after each
     write."""
@@ -34,38 +39,38 @@ class ArrowBatcher:
         self,
         store: Store,
         on_added: Callable[[str, int, int], None],
-        id_sql: dict[str, str] | None = None,
         write_rows: int = WRITE_ROWS,
     ) -> None:
         self.store = store
         self.on_added = on_added
-        self.id_sql = id_sql or {}
         self.write_rows = max(ROW_GROUP_ROWS, write_rows - write_rows % ROW_GROUP_ROWS)
-        self.pending: dict[str, list[pa.Table]] = {}
-        self.rows: dict[str, int] = {}
-        self.bytes: dict[str, int] = {}
+        self.pending: dict[Key, list[pa.Table]] = {}
+        self.rows: dict[Key, int] = {}
+        self.bytes: dict[Key, int] = {}
         self._writing: threading.Thread | None = None
         self._error: BaseException | None = None
 
-    def add(self, table: str, batch: pa.Table) -> None:
+    def add(self, table: str, batch: pa.Table, id_sql: str | None = None) -> None:
+        """Queue `batch` for `table`; with `id_sql`, the store computes its event ids."""
         if not batch.num_rows:
             return
-        self.pending.setdefault(table, []).append(batch)
-        self.rows[table] = self.rows.get(table, 0) + batch.num_rows
-        self.bytes[table] = self.bytes.get(table, 0) + batch.nbytes
-        if self.rows[table] >= self.write_rows or self.bytes[table] >= WRITE_BYTES:
-            whole = pa.concat_tables(self.pending[table])
+        key = (table, id_sql)
+        self.pending.setdefault(key, []).append(batch)
+        self.rows[key] = self.rows.get(key, 0) + batch.num_rows
+        self.bytes[key] = self.bytes.get(key, 0) + batch.nbytes
+        if self.rows[key] >= self.write_rows or self.bytes[key] >= WRITE_BYTES:
+            whole = pa.concat_tables(self.pending[key])
             cut = whole.num_rows - whole.num_rows % ROW_GROUP_ROWS or whole.num_rows
-            self._write(table, whole.slice(0, cut))
+            self._write(key, whole.slice(0, cut))
             rest = whole.slice(cut)
-            self.pending[table] = [rest] if rest.num_rows else []
-            self.rows[table] = rest.num_rows
-            self.bytes[table] = rest.nbytes
+            self.pending[key] = [rest] if rest.num_rows else []
+            self.rows[key] = rest.num_rows
+            self.bytes[key] = rest.nbytes
 
     def flush(self) -> None:
-        for table, parts in self.pending.items():
+        for key, parts in self.pending.items():
             if parts:
-                self._write(table, pa.concat_tables(parts))
+                self._write(key, pa.concat_tables(parts))
         self.pending.clear()
         self.rows.clear()
         self.bytes.clear()
@@ -79,13 +84,14 @@ class ArrowBatcher:
             error, self._error = self._error, None
             raise error
 
-    def _write(self, table: str, batch: pa.Table) -> None:
+    def _write(self, key: Key, batch: pa.Table) -> None:
         self._wait()
+        table, id_sql = key
 
         def write() -> None:
             try:
                 # One contiguous chunk per column: the database scans it without stitching.
-                added = cursor.insert_arrow(table, batch.combine_chunks(), self.id_sql.get(table))
+                added = cursor.insert_arrow(table, batch.combine_chunks(), id_sql)
                 self.on_added(table, batch.num_rows, added)
             except BaseException as exc:  # raised in the reading thread by the next _wait
                 self._error = exc

@@ -39,6 +39,11 @@ def arrow_schema(columns: Iterable[Column]) -> pa.Schema:
     return pa.schema([pa.field(c.name, _ARROW_TYPES[c.type]) for c in columns])
 
 
+def rows_to_arrow(name: str, rows: Sequence[Mapping[str, Any]]) -> pa.Table:
+    """Rows as a column batch of table `name`; a column a row lacks is null."""
+    return pa.Table.from_pylist(list(rows), schema=arrow_schema(TABLES[name]))
+
+
 def utc_naive(value: dt.datetime | None) -> dt.datetime | None:
     """Timestamps are stored as naive UTC microseconds."""
     if value is None:
@@ -126,9 +131,7 @@ class Store:
 
     # -- writes ------------------------------------------------------------------
     def to_arrow(self, name: str, rows: Sequence[Mapping[str, Any]]) -> pa.Table:
-        columns = TABLES[name]
-        data = {c.name: [r.get(c.name) for r in rows] for c in columns}
-        return pa.Table.from_pydict(data, schema=arrow_schema(columns))
+        return rows_to_arrow(name, rows)
 
     def insert(self, name: str, rows: Sequence[Mapping[str, Any]]) -> int:
         """Append rows; in event tables a row whose `event.id` is already stored is skipped.

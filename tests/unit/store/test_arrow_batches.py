@@ -47,15 +47,13 @@ def test_batcher_writes_whole_row_groups_then_the_rest(tmp_path: Path) -> None:
     writes: list[tuple[str, int, int]] = []
     with Store(tmp_path / "s.duckdb") as store:
         batcher = ArrowBatcher(
-            store,
-            lambda t, rows, added: writes.append((t, rows, added)),
-            {"call": content_id_sql("call")},
-            write_rows=ROW_GROUP_ROWS,
+            store, lambda t, rows, added: writes.append((t, rows, added)), ROW_GROUP_ROWS
         )
         total = ROW_GROUP_ROWS + 1000
         step = 50_000
         for start in range(0, total, step):
-            batcher.add("call", calls([f"c{i}" for i in range(start, min(total, start + step))]))
+            part = calls([f"c{i}" for i in range(start, min(total, start + step))])
+            batcher.add("call", part, content_id_sql("call"))
         batcher.flush()
         assert store.count("call") == total
     assert writes[0] == ("call", ROW_GROUP_ROWS, ROW_GROUP_ROWS)  # aligned while reading
@@ -64,7 +62,17 @@ def test_batcher_writes_whole_row_groups_then_the_rest(tmp_path: Path) -> None:
 
 def test_a_failed_write_is_raised_to_the_reader(tmp_path: Path) -> None:
     with Store(tmp_path / "s.duckdb") as store:
-        batcher = ArrowBatcher(store, lambda *_: None, {"call": "no_such_function(1)"})
-        batcher.add("call", calls(["a"]))
+        batcher = ArrowBatcher(store, lambda *_: None)
+        batcher.add("call", calls(["a"]), "no_such_function(1)")
         with pytest.raises(Exception, match="no_such_function"):
             batcher.flush()
+
+
+def test_hashed_and_unhashed_batches_of_one_table_are_written_apart(tmp_path: Path) -> None:
+    with Store(tmp_path / "s.duckdb") as store:
+        batcher = ArrowBatcher(store, lambda *_: None)
+        batcher.add("call", calls(["raw"]), content_id_sql("call"))
+        batcher.add("call", calls(["already-an-id"]))
+        batcher.flush()
+        ids = {r[0] for r in store.execute('SELECT "event.id" FROM call')}
+        assert ids == {content_id("call", "raw"), "already-an-id"}

@@ -239,3 +239,10 @@ def test_a_small_file_is_mapped_one_record_at_a_time(
     reference, bulk, reference_unused, bulk_unused, items = both(path)
     assert bulk == reference and bulk_unused == reference_unused
     assert not any(isinstance(i, tuple) and isinstance(i[1], pa.Table) for i in items)
+
+
+def test_a_last_line_without_its_newline_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "cut.ndjson"
+    path.write_bytes(b"\n".join(orjson.dumps(flat(1, process(ProcessId=str(i)))) for i in range(3)))
+    reference, bulk, *_ = both(path)
+    assert bulk == reference and len(bulk[0]["process"]) == 3

@@ -56,22 +56,16 @@ def sysmon_json_batches(path: Path | str, unused: Counter[str] | None = None) ->
 
 
 def _blocks(fh: IO[bytes]) -> Iterator[bytes]:
-    """Whole lines, about BLOCK_BYTES at a time, without the last newline."""
-    rest = b""
+    """Whole lines, about BLOCK_BYTES at a time: a chunk and the rest of its last line (the
+    last block of a file may lack its final newline)."""
     first = True
     while chunk := fh.read(BLOCK_BYTES):
         if first:
             chunk = chunk.removeprefix(codecs.BOM_UTF8)
             first = False
-        data = rest + chunk if rest else chunk
-        cut = data.rfind(b"\n")
-        if cut < 0:
-            rest = data
-            continue
-        rest = data[cut + 1 :]
-        yield data[:cut]
-    if rest:
-        yield rest
+        if not chunk.endswith(b"\n"):
+            chunk += fh.readline()
+        yield chunk
 
 
 class _Block:
@@ -80,8 +74,10 @@ class _Block:
 
     def __init__(self, data: bytes) -> None:
         self.data = data
-        ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
-        self.offsets = np.concatenate(([0], ends + 1, [len(data)])).astype(np.int64)
+        ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10) + 1
+        if not len(ends) or ends[-1] != len(data):  # a last line without its newline
+            ends = np.append(ends, len(data))
+        self.offsets = np.concatenate(([0], ends)).astype(np.int64)
         self.count = len(self.offsets) - 1
 
     def line(self, i: int) -> bytes:
