@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -39,9 +40,14 @@ def arrow_schema(columns: Iterable[Column]) -> pa.Schema:
     return pa.schema([pa.field(c.name, _ARROW_TYPES[c.type]) for c in columns])
 
 
+@functools.cache
+def table_schema(name: str) -> pa.Schema:
+    return arrow_schema(TABLES[name])
+
+
 def rows_to_arrow(name: str, rows: Sequence[Mapping[str, Any]]) -> pa.Table:
     """Rows as a column batch of table `name`; a column a row lacks is null."""
-    return pa.Table.from_pylist(list(rows), schema=arrow_schema(TABLES[name]))
+    return pa.Table.from_pylist(list(rows), schema=table_schema(name))
 
 
 def utc_naive(value: dt.datetime | None) -> dt.datetime | None:
