@@ -6,7 +6,6 @@ A result is reused for urls.expansion_ttl_hours; results that did not reach a ve
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections import Counter
 
@@ -16,6 +15,7 @@ from lurewatch.config import Settings
 from lurewatch.enrich.urls.expand import ExpansionPolicy, expand_urls
 from lurewatch.enrich.urls.normalize import try_normalize_url
 from lurewatch.store import Store
+from lurewatch.util.plain import plain
 
 RETRY = ("offline", "timeout", "error")
 
@@ -64,9 +64,7 @@ def expand_pending(store: Store, settings: Settings, offline: bool | None = None
                 "lurewatch.expansion.reason": x.reason,
                 "lurewatch.expansion.final": final.full if final else x.final_url,
                 "lurewatch.expansion.final_domain": final.registered_domain if final else None,
-                "lurewatch.expansion.hops": orjson.dumps(
-                    [dataclasses.asdict(h) for h in x.hops]
-                ).decode(),
+                "lurewatch.expansion.hops": orjson.dumps([plain(h) for h in x.hops]).decode(),
                 "lurewatch.expansion.fetched": now,
             }
         )

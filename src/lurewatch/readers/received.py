@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
+
+from lurewatch.util.plain import plain
 
 _FROM = re.compile(r"\bfrom\s+(?P<from>[^\s;()]+)", re.I)
 _BY = re.compile(r"\bby\s+(?P<by>[^\s;()]+)", re.I)
@@ -102,7 +104,7 @@ def parse_chain(values: list[str]) -> list[Hop]:
 
 
 def hops_as_dicts(hops: list[Hop]) -> list[dict[str, Any]]:
-    return [asdict(h) for h in hops]
+    return [plain(h) for h in hops]
 
 
 def times_go_backwards(

@@ -26,11 +26,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from lurewatch.enrich.dns import DnsNotFound, DnsTempError, Resolver
 from lurewatch.util.domains import registrable_domain
+from lurewatch.util.plain import plain
 
 POLICIES = ("none", "quarantine", "reject")
 _MILDER = {"reject": "quarantine", "quarantine": "none", "none": "none"}
@@ -199,7 +200,7 @@ class DmarcOutcome:
             "policy": self.policy,
             "reason": self.reason,
             "source": self.source,
-            "domains": [asdict(d) for d in self.domains],
+            "domains": [plain(d) for d in self.domains],
         }
 
 
@@ -214,7 +215,7 @@ def evaluate_domain(
     from_domain: str, identities: list[Authenticated], resolver: Resolver, sample_key: bytes
 ) -> DomainResult:
     lookup = find_record(from_domain, resolver)
-    out = DomainResult(from_domain, "none", "no-record", lookup=asdict(lookup))
+    out = DomainResult(from_domain, "none", "no-record", lookup=plain(lookup))
     if lookup.status == "temperror":
         out.result, out.reason = "temperror", "dns-temperror"
         return out
@@ -247,7 +248,7 @@ def evaluate_domain(
         mode = record.aspf if ident.method == "spf" else record.adkim
         if not aligned(ident.domain, from_domain, mode):
             continue
-        entry = asdict(ident)
+        entry = plain(ident)
         if ident.result == "pass":
             out.aligned_pass.append(entry)
         else:

@@ -7,12 +7,13 @@ offline run, a stub zone in tests and the live resolver all behave the same way.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import spf
 
 from lurewatch.enrich.dns import DnsNotFound, DnsTempError, Resolver
+from lurewatch.util.plain import plain
 
 SPF_RESULTS = ("pass", "fail", "softfail", "neutral", "none", "temperror", "permerror")
 
@@ -41,7 +42,7 @@ class SpfOutcome:
         return self.source != "live" or self.ip is not None
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return plain(self)
 
 
 def _labels_ok(name: str) -> bool:
