@@ -216,11 +216,12 @@ def _opaque(scheme: str, rest: str, original: str, flags: list[str]) -> NormalUr
 
 # The common case, recognised in one scan: http(s), a plain host, no user part or port, no
 # fragment, and nothing that trimming, entity decoding or escaping would change (the last
-# character is checked apart). It must give exactly what the general path gives.
+# character is checked apart). It must give exactly what the general path gives. The scheme
+# spells out both cases rather than using re.IGNORECASE: a case-blind pattern folds every
+# character of the path it scans, which made this one match take three times as long.
 _FAST = re.compile(
-    r"(https?)://([A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+)"
-    r"((?:/|\?)[\x21\x24-\x3b\x3d\x3f-\x5b\x5d-\x5f\x61-\x7e]*)?",
-    re.IGNORECASE,
+    r"([Hh][Tt][Tt][Pp][Ss]?)://([A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+)"
+    r"((?:/|\?)[\x21\x24-\x3b\x3d\x3f-\x5b\x5d-\x5f\x61-\x7e]*)?"
 )
 _FAST_LAST = frozenset(_TRAILING) | frozenset(_PAIRS)
 
