@@ -54,9 +54,9 @@ _UrlFacts = tuple[
 ]
 # URLs whose facts a judge remembers; the memory is emptied when full. The store holds a
 # message's text and HTML alternatives as separate rows with the same links, read one message
-# after the other, so a small memory catches the repeats. A large one saves little more and
-# costs every run memory and garbage-collector time for links that never come back.
-_URL_MEMO = 4096
+# after the other, so a small memory catches those repeats. A large one costs more than it
+# saves: every link kept is memory the garbage collector walks, and most never come back.
+_URL_MEMO = 256
 
 
 @dataclass
