@@ -31,6 +31,7 @@ TRICKY = [
     "javascript:alert(1)",
     "data:text/html;base64,PGgxPg==",
     "https://mail.corp.example/inbox",
+    "https://login.partner.example/verify",
     "https://listed.example/phish/index.php",
     "https://bit.ly/abc123",
     "https://someone.pages.dev/login.html",
@@ -47,6 +48,7 @@ def make_judge(tmp_path: Path) -> LinkJudge:
     feed.write_text("https://listed.example/phish/index.php\nhttp://192.168.1.1/admin\n")
     settings = Settings()
     settings.organization.domains = ["corp.example"]
+    settings.allowlist.url_domains = ["partner.example"]
     settings.intel.feeds = [str(feed)]
     return LinkJudge.from_settings(settings)
 

@@ -90,9 +90,15 @@ class LinkJudge:
         """What depends on the host alone, computed once per host for the run."""
         cached = self._hosts.get(host)
         if cached is None:
-            lookalike = self.lookalikes.match_host(host) if host and not is_ip else None
+            category = self.category(registered, host)
+            # A trusted link is judged no further, so its look-alike search would be wasted.
+            lookalike = (
+                self.lookalikes.match_host(host)
+                if host and not is_ip and category not in _TRUSTED
+                else None
+            )
             cached = (
-                self.category(registered, host),
+                category,
                 lookalike,
                 host_signals(host, is_ip, tuple(self.settings.urls.free_hosting)),
             )
