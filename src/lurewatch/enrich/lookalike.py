@@ -210,7 +210,7 @@ class LookalikeIndex:
         rd = registrable_domain(host)
         if not rd or rd in self._protected or rd in self._known or _NOT_A_NAME.search(host):
             return None
-        hit = self._match(rd)
+        hit = self.match(rd)  # remembered: the hosts of one site share their domain
         if hit:
             return Lookalike(host, hit.imitates, hit.technique, hit.distance)
         sub = host[: -len(rd)].rstrip(".") if host.endswith(rd) else ""

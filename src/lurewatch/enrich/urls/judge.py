@@ -26,6 +26,8 @@ from lurewatch.enrich.urls.normalize import try_normalize_url
 from lurewatch.enrich.urls.structure import Signal, host_signals, hosting_of, link_signals
 from lurewatch.util.domains import in_domains, registrable_domain
 
+_TRUSTED = ("organization", "allowlisted")  # categories judged no further
+
 
 @dataclass
 class LinkVerdict:
@@ -41,7 +43,20 @@ class LinkVerdict:
 
     @property
     def trusted(self) -> bool:
-        return self.category in ("organization", "allowlisted")
+        return self.category in _TRUSTED
+
+
+# What a verdict holds that depends on the URL string alone: normal URL, host, registrable
+# domain (or the address of an IP host), category, look-alike, intel matches, signals. A plain
+# tuple: one is built for every new URL, and a named tuple costs a Python call more.
+_UrlFacts = tuple[
+    str, str, str | None, str, Lookalike | None, tuple[Match, ...], tuple[Signal, ...]
+]
+# URLs whose facts a judge remembers; the memory is emptied when full. The store holds a
+# message's text and HTML alternatives as separate rows with the same links, read one message
+# after the other, so a small memory catches those repeats. A large one costs more than it
+# saves: every link kept is memory the garbage collector walks, and most never come back.
+_URL_MEMO = 256
 
 
 @dataclass
@@ -52,6 +67,7 @@ class LinkJudge:
     popular: PopularityList | None
     lookalikes: LookalikeIndex
     _hosts: dict[str, tuple[str, Lookalike | None, list[Signal]]] = field(default_factory=dict)
+    _urls: dict[str, _UrlFacts | None] = field(default_factory=dict)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LinkJudge:
@@ -74,9 +90,15 @@ class LinkJudge:
         """What depends on the host alone, computed once per host for the run."""
         cached = self._hosts.get(host)
         if cached is None:
-            lookalike = self.lookalikes.match_host(host) if host and not is_ip else None
+            category = self.category(registered, host)
+            # A trusted link is judged no further, so its look-alike search would be wasted.
+            lookalike = (
+                self.lookalikes.match_host(host)
+                if host and not is_ip and category not in _TRUSTED
+                else None
+            )
             cached = (
-                self.category(registered, host),
+                category,
                 lookalike,
                 host_signals(host, is_ip, tuple(self.settings.urls.free_hosting)),
             )
@@ -101,6 +123,33 @@ class LinkJudge:
             return "popular"
         return "uncategorized"
 
+    def _url_facts(self, url: str) -> _UrlFacts | None:
+        """The facts of one URL string (None when it is not a URL), remembered for the run:
+        they depend on nothing but the string and the judge's lists."""
+        if url in self._urls:
+            return self._urls[url]
+        facts = self._compute_url_facts(url)
+        if len(self._urls) >= _URL_MEMO:
+            self._urls.clear()
+        self._urls[url] = facts
+        return facts
+
+    def _compute_url_facts(self, url: str) -> _UrlFacts | None:
+        n = try_normalize_url(url)
+        if n is None:
+            return None
+        rd = n.registered_domain or (n.host if n.is_ip else None)
+        category, lookalike, by_host = self._host_facts(n.host, rd, n.is_ip)
+        if category in _TRUSTED:
+            return n.full, n.host, rd, category, None, (), ()
+        known_bad: list[Match] = []
+        if self.intel is not None:
+            ip = n.host.strip("[]") if n.is_ip else None
+            known_bad = self.intel.match(n.full, n.host, n.registered_domain, ip)
+        by_link = link_signals(n.scheme, n.host, n.path, n.query, n.userinfo or None)
+        signals = by_link if by_link and by_link[0].id.endswith("-uri") else by_link + by_host
+        return n.full, n.host, rd, category, lookalike, tuple(known_bad), tuple(signals)
+
     def judge(
         self,
         url: str,
@@ -110,24 +159,18 @@ class LinkJudge:
     ) -> LinkVerdict:
         """`first_seen`: when the organization's mail first linked to this registrable domain;
         `seen_at`: the time of the message carrying this link."""
-        n = try_normalize_url(url)
-        if n is None:
+        facts = self._url_facts(url)
+        if facts is None:
             return LinkVerdict(url, None, None)
-        rd = n.registered_domain or (n.host if n.is_ip else None)
-        v = LinkVerdict(n.full, n.host, rd)
-        category, lookalike, by_host = self._host_facts(n.host, rd, n.is_ip)
-        v.category = category
-        if v.trusted:
-            return v
-        if self.intel is not None:
-            ip = n.host.strip("[]") if n.is_ip else None
-            v.known_bad = self.intel.match(n.full, n.host, n.registered_domain, ip)
-        v.newly_seen = first_seen is not None and seen_at is not None and first_seen >= seen_at
-        v.lookalike = lookalike
-        v.shown_domain = text_mismatch(link_text, rd)
-        by_link = link_signals(n.scheme, n.host, n.path, n.query, n.userinfo or None)
-        v.signals = by_link if by_link and by_link[0].id.endswith("-uri") else by_link + by_host
-        return v
+        full, host, rd, category, lookalike, known_bad, signals = facts
+        if category in _TRUSTED:
+            return LinkVerdict(full, host, rd, [], category)
+        newly_seen = first_seen is not None and seen_at is not None and first_seen >= seen_at
+        shown = text_mismatch(link_text, rd)
+        # Each verdict gets lists of its own: callers may change them.
+        return LinkVerdict(
+            full, host, rd, list(known_bad), category, newly_seen, lookalike, shown, list(signals)
+        )
 
 
 def registrable(url: str) -> str | None:

@@ -216,20 +216,23 @@ def _opaque(scheme: str, rest: str, original: str, flags: list[str]) -> NormalUr
 
 # The common case, recognised in one scan: http(s), a plain host, no user part or port, no
 # fragment, and nothing that trimming, entity decoding or escaping would change (the last
-# character is checked apart). It must give exactly what the general path gives.
+# character is checked apart). It must give exactly what the general path gives. The scheme
+# spells out both cases rather than using re.IGNORECASE: a case-blind pattern folds every
+# character of the path it scans, which made this one match take three times as long.
 _FAST = re.compile(
-    r"(https?)://([A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+)"
-    r"((?:/|\?)[\x21\x24-\x3b\x3d\x3f-\x5b\x5d-\x5f\x61-\x7e]*)?",
-    re.IGNORECASE,
+    r"([Hh][Tt][Tt][Pp][Ss]?)://([A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+)"
+    r"((?:/|\?)[\x21\x24-\x3b\x3d\x3f-\x5b\x5d-\x5f\x61-\x7e]*)?"
 )
 _FAST_LAST = frozenset(_TRAILING) | frozenset(_PAIRS)
+_new_tuple = tuple.__new__
 
 
 def _fast(raw: str) -> NormalUrl | None:
     if raw[-1] in _FAST_LAST or len(raw) > MAX_URL_CHARS:
         return None
     m = _FAST.fullmatch(raw)
-    if m is None or ("&" in raw and _ENTITY.search(raw)):
+    # Every entity ends in ';', which query strings seldom hold, while most have a '&'.
+    if m is None or (";" in raw and _ENTITY.search(raw)):
         return None
     scheme, host_raw, tail = m.groups()
     h = parse_host(host_raw)
@@ -246,8 +249,10 @@ def _fast(raw: str) -> NormalUrl | None:
     path = path or "/"
     full = f"{scheme}://{h.ascii}{path}?{query}" if query else f"{scheme}://{h.ascii}{path}"
     rd = h.registered_domain
-    return NormalUrl(
-        full, scheme, h.ascii, h.unicode, None, path, query, "", "", rd, h.is_ip, raw, ()
+    # tuple.__new__ fills the named tuple without the Python-level constructor it generates.
+    return _new_tuple(
+        NormalUrl,
+        (full, scheme, h.ascii, h.unicode, None, path, query, "", "", rd, h.is_ip, raw, ()),
     )
 
 
