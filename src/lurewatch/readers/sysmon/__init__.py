@@ -3,6 +3,8 @@
 Each reader is `read(path, unused) -> Iterator[(table, row) | Reject]`: EID 1 becomes a
 `process` row, EID 3 a `proc_net` row, EID 22 a `proc_dns` row; other Sysmon events and other
 providers' events in the same log are counted in `unused` ("sysmon:5", "security:4688").
+`sysmon_json_batches` and `sysmon_evtx_batches`, what ingest reads, give the same rows mostly as
+column batches mapped in bulk by DuckDB.
 """
 
 from __future__ import annotations
@@ -19,15 +21,7 @@ READERS = {
     "sysmon-json": read_sysmon_json,
 }
 
-# What ingest reads: the same rows, mostly as column batches mapped in bulk by DuckDB.
-BULK_READERS = {
-    "sysmon-evtx": sysmon_evtx_batches,
-    "sysmon-xml": read_sysmon_xml,
-    "sysmon-json": sysmon_json_batches,
-}
-
 __all__ = [
-    "BULK_READERS",
     "READERS",
     "read_sysmon_evtx",
     "read_sysmon_json",
