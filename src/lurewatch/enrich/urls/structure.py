@@ -163,8 +163,9 @@ def link_signals(
                 f'the link starts with "{shown}@", which browsers ignore: it really goes to {host}',
             )
         )
-    words = set(_TOKEN.findall((path + " " + query).lower())) & CREDENTIAL_WORDS
-    if words:
+    tokens = _TOKEN.findall((path + " " + query).lower())
+    if not CREDENTIAL_WORDS.isdisjoint(tokens):  # most links hold none: no set is built
+        words = CREDENTIAL_WORDS.intersection(tokens)
         out.append(
             Signal("credential-path", "low", "the path asks for " + ", ".join(sorted(words)[:4]))
         )
