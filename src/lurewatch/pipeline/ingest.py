@@ -92,6 +92,7 @@ PRIMARY_TABLES = (
 )
 
 BATCH_ROWS = 2000
+MAIL_TABLES = ("email", "email_recipient", "url", "rejects")
 # Tables of narrow rows that arrive by the million: their rows are written in whole row groups
 # (ArrowBatcher). Mail rows, which carry bodies, are written as they come, to keep memory flat.
 ROW_GROUP_TABLES = frozenset(
@@ -333,19 +334,26 @@ def ingest_paths(
         _init_worker(settings, resolver)
         results = map(_work, items)
     try:
-        for size, result in results:
-            slots.release()
-            if isinstance(result, Reject):
-                _record_reject(writer, summary, run_id, result)
-            else:
-                summary.read["email"] += 1
-                writer.add("email", result.email)
-                for r in result.recipients:
-                    writer.add("email_recipient", r)
-                for u in result.urls:
-                    writer.add("url", u)
-            if on_progress and size:
-                on_progress(size)
+        # Mail arrives a message at a time for as long as the mailbox lasts: DuckDB's memory is
+        # bounded meanwhile, or it would keep every block it wrote (store.mail_memory_mb).
+        with (
+            store.memory_limit(settings.store.mail_memory_mb) if mail else contextlib.nullcontext()
+        ):
+            for size, result in results:
+                slots.release()
+                if isinstance(result, Reject):
+                    _record_reject(writer, summary, run_id, result)
+                else:
+                    summary.read["email"] += 1
+                    writer.add("email", result.email)
+                    for r in result.recipients:
+                        writer.add("email_recipient", r)
+                    for u in result.urls:
+                        writer.add("url", u)
+                if on_progress and size:
+                    on_progress(size)
+            for table in MAIL_TABLES:
+                writer.flush(table)
         writer.flush()
         if summary.added["flow"]:
             _after_flows(store, summary, [str(i.path) for i in logs if i.format == "zeek"])

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -111,6 +112,16 @@ class Store:
     def scalar(self, sql: str, params: list[Any] | None = None) -> Any:
         rows = self.execute(sql, params)
         return rows[0][0] if rows else None
+
+    @contextlib.contextmanager
+    def memory_limit(self, megabytes: int) -> Iterator[None]:
+        """DuckDB's memory bounded to `megabytes` for the block, then back to DuckDB's default
+        (lurewatch sets no other bound)."""
+        self.execute(f"SET memory_limit = '{int(megabytes)}MB'")
+        try:
+            yield
+        finally:
+            self.execute("RESET memory_limit")
 
     def has_table(self, name: str) -> bool:
         return bool(

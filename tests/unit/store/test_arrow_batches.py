@@ -76,3 +76,14 @@ def test_hashed_and_unhashed_batches_of_one_table_are_written_apart(tmp_path: Pa
         batcher.flush()
         ids = {r[0] for r in store.execute('SELECT "event.id" FROM call')}
         assert ids == {content_id("call", "raw"), "already-an-id"}
+
+
+def test_memory_is_bounded_for_the_block_and_restored(tmp_path: Path) -> None:
+    def limit(store: Store) -> str:
+        return str(store.scalar("SELECT current_setting('memory_limit')"))
+
+    with Store(tmp_path / "s.duckdb") as store:
+        before = limit(store)
+        with store.memory_limit(128):
+            assert limit(store) == "122.0 MiB"  # 128 MB, as DuckDB shows it
+        assert limit(store) == before
