@@ -25,7 +25,7 @@ from lurewatch.readers.sysmon import bulk_map
 from lurewatch.readers.sysmon.bulk_map import Mapper
 from lurewatch.readers.sysmon.json_reader import map_line
 from lurewatch.readers.sysmon.rows import Row, SysmonMapper, source_label
-from lurewatch.readers.sysmon.streams import STREAM_ERRORS, open_or_reject, read_error
+from lurewatch.readers.sysmon.streams import STREAM_ERRORS, read_error, read_file
 
 BLOCK_BYTES = 1 << 25  # the statement costs milliseconds to plan: blocks of ~20,000 lines
 
@@ -35,20 +35,17 @@ Item = tuple[str, pa.Table | Row] | Reject
 def sysmon_json_batches(path: Path | str, unused: Counter[str] | None = None) -> Iterator[Item]:
     """(table, column batch) of the used Sysmon events of a JSON-lines file, (table, row) for
     the few mapped one by one, and a Reject per bad line."""
-    name = str(path)
-    mapper = SysmonMapper(name, unused if unused is not None else Counter())
-    fh = open_or_reject(name)
-    if isinstance(fh, Reject):
-        yield fh
-        return
+    return read_file(path, unused, _lines)
+
+
+def _lines(fh: IO[bytes], name: str, mapper: SysmonMapper) -> Iterator[Item]:
     con = Mapper()
     done = 0  # lines handed on so far
     try:
-        with fh:
-            for data in _blocks(fh):
-                block = _Block(data)
-                yield from _map_block(con, block, done + 1, mapper)
-                done += block.count
+        for data in _blocks(fh):
+            block = _Block(data)
+            yield from _map_block(con, block, done + 1, mapper)
+            done += block.count
     except STREAM_ERRORS as exc:  # what was read before stands
         yield Reject("file", name, done + 1, read_error(exc, f"line {done}"))
     finally:

@@ -11,10 +11,10 @@ import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, cast
+from typing import IO, TypeVar, cast
 
 from lurewatch.readers.records import Reject
-from lurewatch.readers.sysmon.rows import Row, SysmonMapper
+from lurewatch.readers.sysmon.rows import SysmonMapper
 
 GZIP_MAGIC = b"\x1f\x8b"
 STREAM_ERRORS = (EOFError, OSError, zlib.error)
@@ -33,12 +33,14 @@ def read_error(exc: BaseException, where: str) -> str:
     return f"{what} after {where}, the rest is unreadable: {exc}"[:300]
 
 
-Body = Callable[[IO[bytes], str, SysmonMapper], Iterator[tuple[str, Row] | Reject]]
+T = TypeVar("T")
 
 
 def read_file(
-    path: Path | str, unused: Counter[str] | None, body: Body
-) -> Iterator[tuple[str, Row] | Reject]:
+    path: Path | str,
+    unused: Counter[str] | None,
+    body: Callable[[IO[bytes], str, SysmonMapper], Iterator[T]],
+) -> Iterator[T | Reject]:
     """Open `path` (plain or gzip) and run `body` over it with a mapper; an unreadable file is
     one Reject, not an exception."""
     name = str(path)
