@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from lurewatch.schema_baselines import BASELINE_TABLES
 from lurewatch.schema_column import Column, cols
+from lurewatch.schema_network import DNS_QUERY, FLOW, HTTP_REQUEST, NET_ANOMALY, NET_APP
 
-_cols = cols
-
-
-EMAIL = _cols(
+EMAIL = cols(
     ("event.id", "VARCHAR", "hash of the raw message bytes"),
     ("@timestamp", "TIMESTAMP", "Date header, else the newest Received time, in UTC"),
     ("event.ingested", "TIMESTAMP", "when lurewatch read it"),
@@ -56,7 +54,7 @@ EMAIL = _cols(
     ("lurewatch.auth.detail", "VARCHAR", "JSON: every check, its evidence and where it came from"),
 )
 
-EMAIL_RECIPIENT = _cols(
+EMAIL_RECIPIENT = cols(
     ("event.id", "VARCHAR", "hash of message id + recipient + role"),
     ("email.event_id", "VARCHAR", "the message (email.event.id)"),
     ("@timestamp", "TIMESTAMP", ""),
@@ -69,7 +67,7 @@ EMAIL_RECIPIENT = _cols(
     ("email.bulk", "BOOLEAN", "list or bulk mail (List-Id, List-Unsubscribe, Precedence)"),
 )
 
-URL = _cols(
+URL = cols(
     ("event.id", "VARCHAR", "hash of message id + position + URL as found"),
     ("email.event_id", "VARCHAR", "the message the link came from"),
     ("@timestamp", "TIMESTAMP", "the message's time"),
@@ -97,7 +95,7 @@ URL = _cols(
     ("lurewatch.url.position", "INTEGER", "order of the link in the message"),
 )
 
-URL_EXPANSION = _cols(
+URL_EXPANSION = cols(
     ("url.full", "VARCHAR", "the shortened link expanded"),
     (
         "lurewatch.expansion.status",
@@ -119,40 +117,7 @@ URL_EXPANSION = _cols(
     ),
 )
 
-HTTP_REQUEST = _cols(
-    ("event.id", "VARCHAR", "hash of the log line"),
-    ("@timestamp", "TIMESTAMP", ""),
-    ("log.file.path", "VARCHAR", ""),
-    ("log.offset", "BIGINT", "line number"),
-    ("observer.type", "VARCHAR", "zeek, squid"),
-    ("source.ip", "VARCHAR", "the client"),
-    ("destination.ip", "VARCHAR", ""),
-    ("destination.port", "INTEGER", ""),
-    ("url.domain", "VARCHAR", "Host header or CONNECT host"),
-    ("url.full", "VARCHAR", "absolute URL when it can be rebuilt"),
-    ("url.path", "VARCHAR", ""),
-    ("http.request.method", "VARCHAR", ""),
-    ("http.response.status_code", "INTEGER", ""),
-    ("user_agent.original", "VARCHAR", ""),
-    ("user.name", "VARCHAR", "proxy-authenticated user, when logged"),
-    ("flow.id", "VARCHAR", "the sensor's connection id (Zeek uid, Suricata flow_id), when logged"),
-)
-
-DNS_QUERY = _cols(
-    ("event.id", "VARCHAR", "hash of the log line"),
-    ("@timestamp", "TIMESTAMP", ""),
-    ("log.file.path", "VARCHAR", ""),
-    ("log.offset", "BIGINT", "line number"),
-    ("observer.type", "VARCHAR", "zeek"),
-    ("source.ip", "VARCHAR", "the client"),
-    ("dns.question.name", "VARCHAR", "lower case, no trailing dot"),
-    ("dns.question.type", "VARCHAR", ""),
-    ("dns.response_code", "VARCHAR", ""),
-    ("dns.answers", "VARCHAR[]", "answer data (addresses, names)"),
-    ("flow.id", "VARCHAR", "the sensor's connection id (Zeek uid, Suricata flow_id), when logged"),
-)
-
-PROCESS = _cols(
+PROCESS = cols(
     ("event.id", "VARCHAR", "hash of the record's content"),
     ("@timestamp", "TIMESTAMP", "process start (UtcTime)"),
     ("log.file.path", "VARCHAR", ""),
@@ -176,7 +141,7 @@ PROCESS = _cols(
     ("process.parent.command_line", "VARCHAR", "ParentCommandLine"),
 )
 
-PROC_NET = _cols(
+PROC_NET = cols(
     ("event.id", "VARCHAR", "hash of the record's content"),
     ("@timestamp", "TIMESTAMP", "UtcTime of the connection"),
     ("log.file.path", "VARCHAR", ""),
@@ -198,7 +163,7 @@ PROC_NET = _cols(
     ("destination.domain", "VARCHAR", "DestinationHostname"),
 )
 
-PROC_DNS = _cols(
+PROC_DNS = cols(
     ("event.id", "VARCHAR", "hash of the record's content"),
     ("@timestamp", "TIMESTAMP", "UtcTime of the query"),
     ("log.file.path", "VARCHAR", ""),
@@ -213,7 +178,7 @@ PROC_DNS = _cols(
     ("dns.answers", "VARCHAR[]", "QueryResults split"),
 )
 
-CALL = _cols(
+CALL = cols(
     ("event.id", "VARCHAR", "hash of the record's content"),
     ("@timestamp", "TIMESTAMP", "call start, UTC"),
     ("log.file.path", "VARCHAR", ""),
@@ -236,7 +201,7 @@ CALL = _cols(
     ("user.name", "VARCHAR", "device or user of the employee side"),
 )
 
-MESSAGE = _cols(
+MESSAGE = cols(
     ("event.id", "VARCHAR", "hash of the record's content"),
     ("@timestamp", "TIMESTAMP", ""),
     ("log.file.path", "VARCHAR", ""),
@@ -251,7 +216,7 @@ MESSAGE = _cols(
     ("message.files", "INTEGER", "files attached"),
 )
 
-TRANSFER = _cols(
+TRANSFER = cols(
     ("event.id", "VARCHAR", "hash of the record's content"),
     ("@timestamp", "TIMESTAMP", ""),
     ("log.file.path", "VARCHAR", ""),
@@ -270,72 +235,7 @@ TRANSFER = _cols(
     ("file.mime_type", "VARCHAR", ""),
 )
 
-FLOW = _cols(
-    ("event.id", "VARCHAR", "hash of the record's content"),
-    ("@timestamp", "TIMESTAMP", "first packet of the flow"),
-    ("event.end", "TIMESTAMP", "last packet of the flow"),
-    ("log.file.path", "VARCHAR", ""),
-    ("log.offset", "BIGINT", "line number (logs) or first packet number (pcap)"),
-    ("observer.type", "VARCHAR", "zeek, suricata or pcap (lurewatch's own packet analysis)"),
-    ("flow.id", "VARCHAR", "the sensor's flow id: Zeek uid, Suricata flow_id, pcap flow key"),
-    ("network.transport", "VARCHAR", "tcp, udp, icmp, ..."),
-    ("network.protocol", "VARCHAR", "application protocol seen (http, tls, dns, ...), if any"),
-    ("source.ip", "VARCHAR", "the originator"),
-    ("source.port", "INTEGER", ""),
-    ("destination.ip", "VARCHAR", "the responder"),
-    ("destination.port", "INTEGER", ""),
-    ("destination.domain", "VARCHAR", "server name from SNI, HTTP Host or DNS, when known"),
-    ("flow.duration", "DOUBLE", "seconds"),
-    ("source.bytes", "BIGINT", "payload bytes sent by the originator"),
-    ("destination.bytes", "BIGINT", "payload bytes sent by the responder"),
-    ("source.packets", "BIGINT", ""),
-    ("destination.packets", "BIGINT", ""),
-    ("flow.state", "VARCHAR", "Zeek conn_state vocabulary (S0, SF, REJ, OTH, ...)"),
-    ("flow.history", "VARCHAR", "Zeek history letters (ShADadFf ...)"),
-    ("event.extra", "VARCHAR", "JSON: the record's other fields (labels, unknown columns)"),
-)
-
-NET_ANOMALY = _cols(
-    ("event.id", "VARCHAR", "hash of the record's content"),
-    ("@timestamp", "TIMESTAMP", ""),
-    ("log.file.path", "VARCHAR", ""),
-    ("log.offset", "BIGINT", "line number (logs) or packet number (pcap)"),
-    ("observer.type", "VARCHAR", "zeek, suricata or pcap"),
-    ("flow.id", "VARCHAR", "the flow it belongs to, as in `flow`"),
-    ("network.transport", "VARCHAR", ""),
-    ("source.ip", "VARCHAR", ""),
-    ("source.port", "INTEGER", ""),
-    ("destination.ip", "VARCHAR", ""),
-    ("destination.port", "INTEGER", ""),
-    ("anomaly.name", "VARCHAR", "lurewatch's name (lurewatch.net.anomalies)"),
-    ("anomaly.clause", "VARCHAR", "N1 (protocol) or N2 (flow)"),
-    ("anomaly.sensor_name", "VARCHAR", "the sensor's own name (Zeek weird, Suricata event, ...)"),
-    ("anomaly.detail", "VARCHAR", "what was seen, in words"),
-    ("network.protocol", "VARCHAR", "the protocol seen, for N1 port anomalies"),
-    ("anomaly.expected_protocol", "VARCHAR", "the protocol the port is registered to"),
-)
-
-NET_APP = _cols(
-    ("event.id", "VARCHAR", "hash of the record's content"),
-    ("@timestamp", "TIMESTAMP", ""),
-    ("log.file.path", "VARCHAR", ""),
-    ("log.offset", "BIGINT", "line number"),
-    ("observer.type", "VARCHAR", "zeek or suricata"),
-    ("event.dataset", "VARCHAR", "the record type: ssl, tls, smtp, files, fileinfo, notice, ..."),
-    ("flow.id", "VARCHAR", ""),
-    ("source.ip", "VARCHAR", ""),
-    ("source.port", "INTEGER", ""),
-    ("destination.ip", "VARCHAR", ""),
-    ("destination.port", "INTEGER", ""),
-    ("destination.domain", "VARCHAR", "SNI, certificate subject or server name, when given"),
-    ("file.name", "VARCHAR", "files/fileinfo"),
-    ("file.mime_type", "VARCHAR", ""),
-    ("file.size", "BIGINT", ""),
-    ("file.hash.sha256", "VARCHAR", ""),
-    ("event.original", "VARCHAR", "JSON: the whole record"),
-)
-
-REJECTS = _cols(
+REJECTS = cols(
     ("event.id", "VARCHAR", "hash of file + offset + reason"),
     ("ingest.run_id", "VARCHAR", ""),
     ("@timestamp", "TIMESTAMP", "when it was rejected"),
@@ -345,7 +245,7 @@ REJECTS = _cols(
     ("error.message", "VARCHAR", "why, in one line"),
 )
 
-INGEST_RUNS = _cols(
+INGEST_RUNS = cols(
     ("ingest.run_id", "VARCHAR", ""),
     ("ingest.started", "TIMESTAMP", ""),
     ("ingest.finished", "TIMESTAMP", ""),
@@ -358,7 +258,7 @@ INGEST_RUNS = _cols(
     ("ingest.formats", "VARCHAR", "JSON: files read per sniffed format (zeek, pcap, mbox, ...)"),
 )
 
-ALERTS = _cols(
+ALERTS = cols(
     ("alert.id", "VARCHAR", "hash of rule id + the key of what it fired on"),
     ("rule.id", "VARCHAR", ""),
     ("rule.name", "VARCHAR", ""),
@@ -375,7 +275,7 @@ ALERTS = _cols(
     ("alert.updated", "TIMESTAMP", ""),
 )
 
-URL_CLICK = _cols(
+URL_CLICK = cols(
     ("url.event_id", "VARCHAR", "the link (url.event.id)"),
     ("email.event_id", "VARCHAR", "the message that carried it"),
     ("url.domain", "VARCHAR", "the host reached"),
@@ -387,7 +287,7 @@ URL_CLICK = _cols(
     ("log.file.path", "VARCHAR", "the log it came from"),
 )
 
-INCIDENTS = _cols(
+INCIDENTS = cols(
     ("incident.id", "VARCHAR", "hash of the earliest alert's id: stable while the incident grows"),
     ("incident.title", "VARCHAR", "what happened, in words"),
     (

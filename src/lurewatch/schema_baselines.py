@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from lurewatch.schema_column import Column, cols
 
-_cols = cols
-
-BASELINE_SENDER = _cols(
+BASELINE_SENDER = cols(
     ("sender.key", "VARCHAR", "an address, or a registrable domain"),
     ("sender.key_type", "VARCHAR", "address or domain"),
     ("first_seen", "TIMESTAMP", ""),
@@ -18,7 +16,7 @@ BASELINE_SENDER = _cols(
     ("prevalence", "VARCHAR", "new, rare or common"),
 )
 
-BASELINE_URL_DOMAIN = _cols(
+BASELINE_URL_DOMAIN = cols(
     ("url.registered_domain", "VARCHAR", ""),
     ("first_seen", "TIMESTAMP", "first message that linked to it"),
     ("last_seen", "TIMESTAMP", ""),
@@ -26,7 +24,7 @@ BASELINE_URL_DOMAIN = _cols(
     ("senders", "BIGINT", "distinct sender domains that linked to it"),
 )
 
-BASELINE_PROC_NET = _cols(
+BASELINE_PROC_NET = cols(
     ("baseline.level", "VARCHAR", "host (one host's history) or org (every host together)"),
     ("host.name", "VARCHAR", "the host, on host rows; null on org rows"),
     ("process.identity", "VARCHAR", "normalized path, plus |original file name when renamed"),
@@ -44,7 +42,7 @@ BASELINE_PROC_NET = _cols(
 # -- N3 flow baselines (baselines/flows.py): what each internal host usually reaches, over what,
 # and how much it sends. Hosts are flow originators (source.ip) inside organization.internal_networks.
 
-BASELINE_FLOW_DESTINATION = _cols(
+BASELINE_FLOW_DESTINATION = cols(
     ("baseline.level", "VARCHAR", "host (one host's history) or org (every host together)"),
     ("source.ip", "VARCHAR", "the internal host, on host rows; null on org rows"),
     ("destination.key_type", "VARCHAR", "domain (server name known) or ip"),
@@ -57,7 +55,7 @@ BASELINE_FLOW_DESTINATION = _cols(
     ("first_event_id", "VARCHAR", "the first flow (flow event.id)"),
 )
 
-BASELINE_FLOW_SERVICE = _cols(
+BASELINE_FLOW_SERVICE = cols(
     ("source.ip", "VARCHAR", "the internal host"),
     ("service.kind", "VARCHAR", "port (transport/port) or protocol (application protocol)"),
     ("service.key", "VARCHAR", "tcp/443, udp/dynamic, ... or tls, http, ssh, ..."),
@@ -68,7 +66,7 @@ BASELINE_FLOW_SERVICE = _cols(
     ("first_event_id", "VARCHAR", "the first flow (flow event.id)"),
 )
 
-BASELINE_FLOW_VOLUME = _cols(
+BASELINE_FLOW_VOLUME = cols(
     ("source.ip", "VARCHAR", "the internal host"),
     ("day", "TIMESTAMP", "UTC day"),
     ("source.bytes", "BIGINT", "bytes the host sent to internet destinations that day"),
@@ -79,37 +77,37 @@ BASELINE_FLOW_VOLUME = _cols(
 
 
 # -- V1 (baselines/calls.py): one row per outside number, country or number type.
-BASELINE_CALL = (
-    Column("key", "VARCHAR", "outside number, ISO country, or number type"),
-    Column("key_type", "VARCHAR", "number, country or type"),
-    Column("first_seen", "TIMESTAMP", "first call involving it"),
-    Column("last_seen", "TIMESTAMP", ""),
-    Column("calls", "BIGINT", ""),
-    Column("inbound", "BIGINT", "calls from it"),
-    Column("outbound", "BIGINT", "calls the organization made to it"),
-    Column("first_outbound", "TIMESTAMP", "first call the organization made to it"),
+BASELINE_CALL = cols(
+    ("key", "VARCHAR", "outside number, ISO country, or number type"),
+    ("key_type", "VARCHAR", "number, country or type"),
+    ("first_seen", "TIMESTAMP", "first call involving it"),
+    ("last_seen", "TIMESTAMP", ""),
+    ("calls", "BIGINT", ""),
+    ("inbound", "BIGINT", "calls from it"),
+    ("outbound", "BIGINT", "calls the organization made to it"),
+    ("first_outbound", "TIMESTAMP", "first call the organization made to it"),
 )
 
 # -- S1 (baselines/transfers.py): file sharing per sender, and the outside accounts.
-BASELINE_CHAT_VOLUME = (
-    Column("chat.sender", "VARCHAR", "the account that shared"),
-    Column("first_seen", "TIMESTAMP", "first file shared"),
-    Column("last_seen", "TIMESTAMP", ""),
-    Column("days", "BIGINT", "days with at least one file shared"),
-    Column("files", "BIGINT", ""),
-    Column("bytes", "BIGINT", "bytes of files whose size is known"),
-    Column("daily_sum_sq", "DOUBLE", "sum over days of the day's bytes squared"),
-    Column("daily_max", "BIGINT", "bytes of the largest day"),
+BASELINE_CHAT_VOLUME = cols(
+    ("chat.sender", "VARCHAR", "the account that shared"),
+    ("first_seen", "TIMESTAMP", "first file shared"),
+    ("last_seen", "TIMESTAMP", ""),
+    ("days", "BIGINT", "days with at least one file shared"),
+    ("files", "BIGINT", ""),
+    ("bytes", "BIGINT", "bytes of files whose size is known"),
+    ("daily_sum_sq", "DOUBLE", "sum over days of the day's bytes squared"),
+    ("daily_max", "BIGINT", "bytes of the largest day"),
 )
 
-BASELINE_CHAT_ACCOUNT = (
-    Column("account", "VARCHAR", "an outside handle (or pseudonym)"),
-    Column("account.kind", "VARCHAR", "external, guest or unknown"),
-    Column("first_seen", "TIMESTAMP", "first message or file share"),
-    Column("messages", "BIGINT", "messages it sent"),
-    Column("first_share", "TIMESTAMP", "first file share it took part in"),
-    Column("shares", "BIGINT", "file-share rows it took part in"),
-    Column("messages_before_share", "BIGINT", "messages it sent before its first share"),
+BASELINE_CHAT_ACCOUNT = cols(
+    ("account", "VARCHAR", "an outside handle (or pseudonym)"),
+    ("account.kind", "VARCHAR", "external, guest or unknown"),
+    ("first_seen", "TIMESTAMP", "first message or file share"),
+    ("messages", "BIGINT", "messages it sent"),
+    ("first_share", "TIMESTAMP", "first file share it took part in"),
+    ("shares", "BIGINT", "file-share rows it took part in"),
+    ("messages_before_share", "BIGINT", "messages it sent before its first share"),
 )
 
 BASELINE_TABLES: dict[str, tuple[Column, ...]] = {
