@@ -40,7 +40,6 @@ from lurewatch.readers.records import Reject
 from lurewatch.readers.sysmon import (
     read_sysmon_evtx,
     read_sysmon_json,
-    sysmon_evtx_batches,
     sysmon_json_batches,
 )
 from lurewatch.store import Store
@@ -177,10 +176,6 @@ def bench_evtx(tmp: Path, repeat: int, batch: int) -> None:
     show("parse + map", "evtx", run(read_sysmon_evtx, paths, None, batch), False)
     with Store(tmp / "evtx.duckdb") as store:
         show("parse + map + store", "evtx", run(read_sysmon_evtx, paths, store, batch), True)
-    show("parse + bulk map", "evtx", run(sysmon_evtx_batches, paths, None, batch), False)
-    with Store(tmp / "evtx-bulk.duckdb") as store:
-        figures = run(sysmon_evtx_batches, paths, store, batch)
-    show("parse + bulk map + store", "evtx", figures, True)
     # The product path over the same records: each pass is a folder of links to the logs.
     copies = []
     for n in range(repeat):

@@ -124,29 +124,6 @@ def test_network_events_join_the_processes_behind_them(corpus: dict[Path, Any]) 
         assert ok or row["process.name"] in BOOT_PROCESSES, row
 
 
-def test_bulk_mapping_reads_every_log_as_the_record_mapper(
-    evtx_files: list[Path], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """What ingest reads (records mapped in bulk by DuckDB) equals rows.py record by record:
-    rows with their event ids, rejects and unused counts."""
-    from tests.unit.sysmon.compare import comparable
-
-    from lurewatch.readers.sysmon import bulk_map, sysmon_evtx_batches
-
-    monkeypatch.setattr(bulk_map, "BULK_MIN", 0)  # these logs are small: map them in bulk
-
-    total = 0
-    for path in evtx_files:
-        reference_unused: Counter[str] = Counter()
-        bulk_unused: Counter[str] = Counter()
-        reference = comparable(list(read_sysmon_evtx(path, reference_unused)))
-        bulk = comparable(list(sysmon_evtx_batches(path, bulk_unused)))
-        assert bulk == reference, path.name
-        assert bulk_unused == reference_unused, path.name
-        total += sum(len(rows) for rows in reference[0].values())
-    assert total > 100
-
-
 def test_ingest_in_worker_processes_stores_what_one_process_stores(
     evtx_files: list[Path], tmp_path: Path
 ) -> None:

@@ -38,7 +38,6 @@ from lurewatch.readers.suricata import read_eve
 from lurewatch.readers.sysmon import (
     read_sysmon_evtx,
     read_sysmon_xml,
-    sysmon_evtx_batches,
     sysmon_json_batches,
 )
 from lurewatch.readers.zeek_conn_bulk import bulk_load_conn
@@ -57,7 +56,7 @@ LOG_READERS: dict[str, LogReader] = {
     "squid": lambda path, unused: rows_from_squid(path),
     "suricata-eve": read_eve,
     "pcap": lambda path, unused: read_pcap(path, unused),
-    "sysmon-evtx": sysmon_evtx_batches,
+    "sysmon-evtx": read_sysmon_evtx,
     "sysmon-xml": read_sysmon_xml,
     "sysmon-json": sysmon_json_batches,
 }

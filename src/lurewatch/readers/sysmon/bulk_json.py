@@ -113,7 +113,6 @@ def _map_block(con: Mapper, block: _Block, first: int, mapper: SysmonMapper) -> 
         {
             "line": pa.array(np.arange(first, first + block.count, dtype=np.int64)),
             "doc": lines,
-            "fallback": pa.nulls(block.count, pa.int64()),
         }
     )
     shape = shape_of(block.line(i) for i in range(min(block.count, 100)))

@@ -2,7 +2,7 @@
 `process`, `proc_net` and `proc_dns` rows out.
 
 This is rows.py (the record-at-a-time mapper, which stays the reference) written as one SQL
-statement, for JSON lines and EVTX records read by the million: DuckDB parses the JSON and
+statement, for JSON lines read by the million: DuckDB parses the JSON and
 converts the values, and the rows never become Python objects. It takes the
 three shapes whose fields sit where rows.py looks for them — flattened dictionaries (top-level
 `EventID`), Winlogbeat with raw `winlog.event_data`, and `{"Event": {"System", "EventData"}}`.
@@ -146,7 +146,7 @@ def _header_columns(shape: str) -> str:
         provider = _provider_of(_h("e_provider"), _h("e_channel"))
         raw_eid = eid = _unwrap(_h("e_eid"))
         computer = _h("e_computer")
-        record = f"coalesce({_h('e_record')}, CAST(fallback AS VARCHAR))"
+        record = _h("e_record")
         created = _h("e_created")
     else:
         source = _first("f_source", "f_provider_name", "f_provider")
@@ -218,7 +218,7 @@ def _status() -> str:
 
 
 def documents_sql(source: str, shape: str) -> str:
-    """Each document of `source(line, doc, fallback)` with its shape, header fields, product
+    """Each document of `source(line, doc)` with its shape, header fields, product
     and EventData values (`d`), all from one parse."""
     data = _path(_DATA[shape]) if _DATA[shape] else "j"
     products = " ".join(
@@ -234,7 +234,7 @@ def documents_sql(source: str, shape: str) -> str:
                 WHEN {_shape_test(shape)} THEN {_lit(shape)}
                 ELSE 'P' END AS shape
             FROM (
-                SELECT line, fallback, doc,
+                SELECT line, doc,
                     try(json_transform(doc, {_lit(structure(shape))})) AS j
                 FROM {source}
             )
@@ -243,7 +243,7 @@ def documents_sql(source: str, shape: str) -> str:
 
 
 def mapping_sql(source: str, shape: str) -> str:
-    """The statement mapping `source(line, doc, fallback)` to one row per document: the
+    """The statement mapping `source(line, doc)` to one row per document: the
     store's columns converted, the event time and the status."""
     computed = ",\n        ".join(f"{sql} AS {q(c)}" for c, sql in _columns().items())
     return f"""
@@ -316,7 +316,7 @@ class Mapper:
 def map_documents(
     con: duckdb.DuckDBPyConnection, docs: pa.Table, path: str, shape: str
 ) -> tuple[dict[str, pa.Table], pa.Table, pa.Table]:
-    """Map `docs` (line, doc, fallback): rows per table, the unused counts (sysmon, provider,
+    """Map `docs` (line, doc): rows per table, the unused counts (sysmon, provider,
     shown, n), and the documents left to the caller (line, status, number, raw_eid, utc)."""
     # Batches of a few thousand documents: DuckDB scans each on a core of its own.
     con.register("lw_docs", pa.Table.from_batches(docs.to_batches(max_chunksize=4096)))

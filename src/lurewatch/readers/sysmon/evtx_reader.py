@@ -3,10 +3,6 @@
 The parser reports a damaged chunk or record as an exception from its iterator and goes on
 with the next one; every readable record comes through, and evtx_damage.py turns the errors,
 and the gaps they leave in the record numbers, into Rejects.
-
-`read_sysmon_evtx` maps each record with rows.py; `sysmon_evtx_batches`, what ingest reads,
-hands the records' JSON to DuckDB in batches (bulk_map.py) and gives the same rows as column
-batches.
 """
 
 from __future__ import annotations
@@ -17,12 +13,8 @@ from pathlib import Path
 
 import evtx
 import orjson
-import pyarrow as pa
 
 from lurewatch.readers.records import Reject
-from lurewatch.readers.sysmon import bulk_map
-from lurewatch.readers.sysmon.bulk_json import count_unused
-from lurewatch.readers.sysmon.bulk_map import Mapper
 from lurewatch.readers.sysmon.event_json import event_fields
 from lurewatch.readers.sysmon.evtx_damage import DamageReport, one_line
 from lurewatch.readers.sysmon.fields import TABLES
@@ -31,7 +23,6 @@ from lurewatch.readers.sysmon.rows import Row, SysmonMapper
 _EVENT_ID = '"EventID":'
 _SYSMON_PROVIDER = '"Name":"Microsoft-Windows-Sysmon"'
 USED_IDS = frozenset(TABLES)
-BATCH_RECORDS = 20_000  # records mapped per statement
 
 
 def read_sysmon_evtx(
@@ -45,55 +36,6 @@ def read_sysmon_evtx(
             yield item
             continue
         mapped = map_record(*item, mapper)
-        if mapped is not None:
-            yield mapped
-
-
-def sysmon_evtx_batches(
-    path: Path | str, unused: Counter[str] | None = None
-) -> Iterator[tuple[str, pa.Table | Row] | Reject]:
-    """What `read_sysmon_evtx` reads, mapped in bulk (bulk_map.py): (table, column batch) for
-    most records, (table, row) for the few rows.py maps one by one, and Rejects."""
-    name = str(path)
-    mapper = SysmonMapper(name, unused if unused is not None else Counter())
-    con = Mapper()
-    numbers: list[int] = []
-    docs: list[str] = []
-    try:
-        for item in _records(name, mapper):
-            if isinstance(item, Reject):
-                yield item
-                continue
-            numbers.append(item[0])
-            docs.append(item[1])
-            if len(docs) >= BATCH_RECORDS:
-                yield from _map_batch(con, numbers, docs, mapper)
-                numbers, docs = [], []
-        if docs:
-            yield from _map_batch(con, numbers, docs, mapper)
-    finally:
-        con.close()
-
-
-def _map_batch(
-    con: Mapper, numbers: list[int], docs: list[str], mapper: SysmonMapper
-) -> Iterator[tuple[str, pa.Table | Row] | Reject]:
-    if len(docs) < bulk_map.BULK_MIN:
-        for number, doc in zip(numbers, docs, strict=True):
-            mapped = map_record(number, doc, mapper)
-            if mapped is not None:
-                yield mapped
-        return
-    ids = pa.array(numbers, pa.int64())
-    batch = pa.table({"line": ids, "doc": pa.array(docs, pa.string()), "fallback": ids})
-    tables, unused, left = con.map(batch, mapper.path, "E")
-    for table, rows in tables.items():
-        if rows.num_rows:
-            yield table, rows
-    count_unused(unused, mapper.unused)
-    position = {n: i for i, n in enumerate(numbers)} if left.num_rows else {}
-    for number in left.column("line").to_pylist():
-        mapped = map_record(number, docs[position[number]], mapper)
         if mapped is not None:
             yield mapped
 
