@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import multiprocessing as mp
 import os
 import threading
 from collections import Counter
@@ -27,7 +26,7 @@ from lurewatch.net.flow_names import name_flows
 from lurewatch.net.flow_state_anomalies import derive_flow_state_anomalies
 from lurewatch.net.pcap import read_pcap
 from lurewatch.pipeline.email_rows import EmailRows, process_message
-from lurewatch.pipeline.log_workers import FileDone, read_in_workers
+from lurewatch.pipeline.log_workers import FileDone, read_in_workers, worker_context
 from lurewatch.privacy import check_scope
 from lurewatch.readers.cdr import CALL_ID_SQL, call_batches
 from lurewatch.readers.chat import read_chat_jsonl, read_slack_export, read_teams_messages
@@ -326,8 +325,9 @@ def ingest_paths(
     items = _items(mail, slots)
     pool = None
     if workers > 1:
-        ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
-        pool = ctx.Pool(workers, initializer=_init_worker, initargs=(settings, resolver))
+        pool = worker_context().Pool(
+            workers, initializer=_init_worker, initargs=(settings, resolver)
+        )
         results: Iterator[tuple[int, EmailRows | Reject]] = pool.imap(_work, items, chunksize=8)
     else:
         _init_worker(settings, resolver)

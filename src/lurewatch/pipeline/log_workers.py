@@ -70,13 +70,19 @@ def _work(reader: Reader, tasks: Any, out: Any) -> None:
     out.put(_WORKER_DONE)
 
 
+def worker_context() -> Any:
+    """Fork where the platform has it: workers start at once, with the parent's settings and
+    imports, and nothing has to be pickled to reach them."""
+    return mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
+
+
 def read_in_workers(
     paths: list[Path], reader: Reader, workers: int
 ) -> Iterator[tuple[str, pa.Table] | Reject | FileDone]:
     """Column batches (event ids already hashed), rejects, and a FileDone per file (whose rows
     may still follow: workers send rows in batches that span files), as the workers produce
     them."""
-    ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
+    ctx = worker_context()
     tasks = ctx.Queue()
     out = ctx.Queue(maxsize=QUEUE_DEPTH)
     count = max(1, min(workers, len(paths)))
