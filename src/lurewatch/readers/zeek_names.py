@@ -93,9 +93,15 @@ def normalize_service(service: str | None) -> str | None:
 
 
 def normalize_service_sql(column: str) -> str:
-    """`normalize_service` as a DuckDB expression over a text column."""
+    """`normalize_service` as a DuckDB expression over a text column.
+
+    Nearly every service is one name or none; those skip the split into a list, which costs
+    more than the rest of a conn record's conversion."""
     cases = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in _SERVICES.items() if k != v)
     parts = f"list_transform(string_split(lower({column}), ','), lambda x: trim(x))"
     kept = f"list_filter({parts}, lambda x: x <> '' AND x[1] <> '-')"
     mapped = f"list_transform({kept}, lambda x: CASE x {cases} ELSE x END)"
-    return f"nullif(array_to_string({mapped}, ','), '')"
+    one = f"trim(lower({column}))"
+    single = f"CASE WHEN {one} = '' OR {one}[1] = '-' THEN NULL ELSE CASE {one} {cases} ELSE {one} END END"
+    several = f"nullif(array_to_string({mapped}, ','), '')"
+    return f"CASE WHEN NOT contains({column}, ',') THEN {single} ELSE {several} END"

@@ -8,6 +8,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import orjson
 import pytest
 
@@ -15,9 +16,10 @@ from lurewatch.config import Settings
 from lurewatch.enrich.dns import OfflineResolver
 from lurewatch.net.flow_state_anomalies import derive_flow_state_anomalies
 from lurewatch.pipeline.ingest import ingest_paths
+from lurewatch.readers import zeek_conn_bulk
 from lurewatch.readers.records import Reject
 from lurewatch.readers.zeek_conn_bulk import bulk_load_conn
-from lurewatch.readers.zeek_names import normalize_service, weird_anomaly
+from lurewatch.readers.zeek_names import normalize_service, normalize_service_sql, weird_anomaly
 from lurewatch.readers.zeek_web import rows_from_zeek
 from lurewatch.schema import column_names
 from lurewatch.store import Store
@@ -181,7 +183,23 @@ def test_concatenated_logs_with_two_headers_take_the_record_path(tmp_path: Path)
     log.write_text(conn_log([ROWS[0]]) + conn_log([ROWS[1]]))
     with Store(tmp_path / "s.duckdb") as store:
         assert bulk_load_conn(store, log) is None
+        assert store.count("flow") == 0  # the bulk insert made while counting is undone
+        assert not store.execute("SELECT 1 FROM duckdb_tables() WHERE table_name LIKE 'lw_conn%'")
     assert len(python_rows(log)) == 2
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 7, 8, 9, 10, 64])
+def test_record_count_does_not_depend_on_where_reads_cut_the_file(
+    tmp_path: Path, chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Marks cut by the read size (`\\n#`, `\\n\\n`, `\\n#fields\\t`) are still counted once."""
+    text = conn_log(ROWS[:3]) + "\n\n" + "#close\t2020\n" + "\n"
+    log = tmp_path / "conn.log"
+    log.write_text(text)
+    monkeypatch.setattr(zeek_conn_bulk, "_SCAN_CHUNK", chunk)
+    assert zeek_conn_bulk.count_data_lines(log) == 3
+    log.write_text(text + conn_log(ROWS[:1]))
+    assert zeek_conn_bulk.count_data_lines(log) is None
 
 
 def _ingest(tmp_path: Path, files: dict[str, str]) -> Store:
@@ -339,6 +357,36 @@ def test_services_use_lurewatch_protocol_names() -> None:
     assert normalize_service("http,ssl") == "http,tls"
     assert normalize_service("-ssl,dns") == "dns"
     assert normalize_service("-") is None and normalize_service(None) is None
+
+
+def test_service_names_in_sql_are_the_same_as_in_python() -> None:
+    services = [
+        None,
+        "",
+        " ",
+        "-",
+        "ssl",
+        "SSL",
+        " ssl ",
+        "-ssl",
+        "http",
+        "quic",
+        "krb_tcp",
+        "http,ssl",
+        "ssl,-http",
+        "-ssl,-http",
+        ",",
+        "ssl,,dns",
+        " HTTP , SSL ",
+        "x-y",
+    ]
+    con = duckdb.connect()
+    sql = normalize_service_sql("s")
+    got = [
+        con.execute(f"SELECT {sql} FROM (SELECT ?::VARCHAR AS s)", [v]).fetchone()[0]
+        for v in services
+    ]
+    assert got == [normalize_service(v) for v in services]
 
 
 def test_readiness_says_what_conn_logs_alone_cannot_show(tmp_path: Path) -> None:
