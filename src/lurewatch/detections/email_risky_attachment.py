@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import orjson
@@ -53,6 +54,10 @@ PAGE = {"html", "htm", "xhtml", "shtml", "svg", "mht", "mhtml"}
 MACRO = {"docm", "xlsm", "pptm", "dotm", "xltm", "xlam", "ppam", "sldm"}
 EXEC_TYPES = {"application/x-dosexec", "application/x-elf"}
 _DECOY = {"pdf", "doc", "docx", "xls", "xlsx", "jpg", "jpeg", "png", "txt", "rtf"}
+# Bytes a file name can have on common file systems; a longer name is cut somewhere between
+# the filter and the reader, and padding (spaces, underscores) pushes the real extension out
+# of sight.
+NAME_MAX = 255
 
 
 def _ext(name: str) -> str:
@@ -63,9 +68,9 @@ def judge(att: dict[str, Any]) -> tuple[Severity, str] | None:
     name = (att.get("name") or "").strip()
     ext = _ext(name)
     sniffed = att.get("sniffed_type") or ""
-    parts = name.lower().split(".")
+    parts = [p.strip(" _-\t") for p in name.lower().split(".")]
     if len(parts) >= 3 and parts[-2] in _DECOY and parts[-1] in EXECUTABLE | PAGE:
-        return "high", f"{name!r} hides a .{ext} behind a .{parts[-2]} double extension"
+        return "high", f"{_shown(name)} hides a .{ext} behind a .{parts[-2]} double extension"
     if sniffed in EXEC_TYPES and ext not in EXECUTABLE:
         return (
             "high",
@@ -82,7 +87,20 @@ def judge(att: dict[str, Any]) -> tuple[Severity, str] | None:
         )
     if ext in MACRO:
         return "medium", f"{name!r} is a macro-enabled Office document"
+    if len(name.encode("utf-8", "surrogatepass")) > NAME_MAX:
+        return (
+            "medium",
+            f"{_shown(name)} is a name of {len(name.encode('utf-8', 'surrogatepass'))} bytes, "
+            f"longer than file systems hold ({NAME_MAX}): the end of it, where the extension "
+            "is, may not be what a filter or the reader sees",
+        )
     return None
+
+
+def _shown(name: str) -> str:
+    """A name as the alert quotes it: padding squeezed, so a padded name fits on a line."""
+    squeezed = re.sub(r"([ _\t-])\1{3,}", lambda m: f"{m.group(1)}[×{len(m.group(0))}]", name)
+    return repr(squeezed if len(squeezed) <= 120 else squeezed[:100] + "…" + squeezed[-16:])
 
 
 def check(row: dict[str, Any], ctx: DetectionContext) -> Hit | None:
@@ -144,6 +162,15 @@ DETECTIONS = [
                 "program named as pdf",
                 True,
                 email_row(attachments=_att("scan.pdf", "application/pdf", "application/x-dosexec")),
+            ),
+            Example(
+                "double extension padded out of sight",
+                True,
+                email_row(
+                    attachments=_att(
+                        "invoice.pdf" + " " * 240 + ".exe", "application/pdf", "application/pdf"
+                    )
+                ),
             ),
             Example(
                 "ordinary pdf",

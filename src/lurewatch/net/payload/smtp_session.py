@@ -17,6 +17,7 @@ import re
 from collections import deque
 
 from lurewatch.net.payload.lines import shown
+from lurewatch.net.payload.mime_names import NAME_MAX, NameScanner
 from lurewatch.net.payload.session import MAX_CARRY, LineCarry, Session
 
 MALFORMED = "smtp_malformed"
@@ -48,6 +49,7 @@ class SmtpSession(Session):
         self.bdat_left = 0
         self.bdat_last = False
         self.packets = [0, 0]
+        self.names = NameScanner()
 
     # -- client --------------------------------------------------------------------------------
 
@@ -79,8 +81,11 @@ class SmtpSession(Session):
                 window = self.data_tail + data[pos:]
                 end = window.find(b"\r\n.\r\n")
                 if end < 0:
+                    self._content(data[pos:])
                     self.data_tail = window[-4:]
                     return
+                self._content(data[pos : pos + max(0, end + 2 - len(self.data_tail))])
+                self.names = NameScanner()
                 pos += end + 5 - len(self.data_tail)
                 self.mode = COMMANDS
                 self.pending.append(b".")
@@ -89,6 +94,7 @@ class SmtpSession(Session):
                 continue
             if self.mode == BDAT:
                 take = min(self.bdat_left, n - pos)
+                self._content(data[pos : pos + take])
                 pos += take
                 self.bdat_left -= take
                 if self.bdat_left:
@@ -196,6 +202,17 @@ class SmtpSession(Session):
         self.mode = BDAT if self.bdat_left else COMMANDS
         if not self.bdat_left and self.bdat_last:
             self._end_transaction()
+
+    def _content(self, content: bytes) -> None:
+        name = self.names.feed(content)
+        if name is not None:
+            self.report(
+                "long_filename",
+                MALFORMED,
+                f"an attachment named with {len(name)} bytes, more than any file system holds "
+                f"({NAME_MAX}): '{shown(name, 40)}'; an overlong name hides its real extension "
+                "from filters and from the reader",
+            )
 
     def _end_transaction(self) -> None:
         self.mail = self.rcpt = False
