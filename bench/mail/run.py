@@ -107,10 +107,20 @@ def sample(folder: Path, n: int) -> list[bytes]:
 
 
 def _rss_kb(pid: int) -> int:
+    return _proc_kb(f"/proc/{pid}/status", "VmRSS:")
+
+
+def _pss_kb(pid: int) -> int:
+    """The proportional set size: pages shared with other processes (the imports a forked
+    worker shares with its parent) counted in shares, so a tree's sum counts each page once."""
+    return _proc_kb(f"/proc/{pid}/smaps_rollup", "Pss:")
+
+
+def _proc_kb(path: str, key: str) -> int:
     try:
-        with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as fh:
+        with open(path, encoding="ascii", errors="replace") as fh:
             for line in fh:
-                if line.startswith("VmRSS:"):
+                if line.startswith(key):
                     return int(line.split()[1])
     except OSError:
         pass
@@ -156,18 +166,21 @@ def tree_cpu(pid: int) -> float:
 
 
 class TreeRss(threading.Thread):
-    """Peak of the summed RSS of a process tree, sampled every `interval` seconds (Linux)."""
+    """Peak of the summed RSS of a process tree, sampled every `interval` seconds (Linux), and
+    the peak of its summed PSS, which counts a page shared by several processes once."""
 
     def __init__(self, pid: int, interval: float = 0.1) -> None:
         super().__init__(daemon=True)
         self.pid, self.interval = pid, interval
         self.peak_kb = 0
+        self.peak_pss_kb = 0
         self._stop_event = threading.Event()
 
     def run(self) -> None:
         while not self._stop_event.is_set():
             pids = _descendants(self.pid)
             self.peak_kb = max(self.peak_kb, sum(_rss_kb(p) for p in pids))
+            self.peak_pss_kb = max(self.peak_pss_kb, sum(_pss_kb(p) for p in pids))
             self._stop_event.wait(self.interval)
 
     def stop(self) -> int:
@@ -196,6 +209,7 @@ class LurewatchRun:
     maxrss_children_mb: float
     peak_tree_mb: float
     peak_ingest_mb: float  # the whole tree while ingesting, before baseline and detections
+    peak_ingest_pss_mb: float  # the same, shared pages counted once (PSS)
     input_mb: float
     cpu_s: float  # user + system time of the process and its workers
     msgs_per_cpu_s: float
@@ -228,6 +242,7 @@ def measure_lurewatch(folder: Path, workers: int) -> LurewatchRun:
         summary = ingest_paths(store, [inputs], settings, resolver, workers=workers)
         t1 = time.perf_counter()
         ingest_peak = sampler.stop()
+        ingest_peak_pss = sampler.peak_pss_kb
         sampler = TreeRss(os.getpid())
         sampler.start()
         build_sender_baseline(store, settings)
@@ -261,6 +276,7 @@ def measure_lurewatch(folder: Path, workers: int) -> LurewatchRun:
         maxrss_children_mb=children_kb / 1024,
         peak_tree_mb=peak / 1024,
         peak_ingest_mb=ingest_peak / 1024,
+        peak_ingest_pss_mb=ingest_peak_pss / 1024,
         input_mb=sum(p.stat().st_size for p in inputs.rglob("*") if p.is_file()) / 1e6,
         cpu_s=cpu,
         msgs_per_cpu_s=read / cpu if cpu else 0.0,
@@ -296,7 +312,8 @@ def show_lurewatch(r: LurewatchRun) -> None:
     print(
         f"  peak RSS: process {r.maxrss_self_mb:.0f} MB + largest worker {r.maxrss_children_mb:.0f} MB "
         f"(ru_maxrss); whole tree at once {r.peak_tree_mb:.0f} MB (sampled), "
-        f"{r.peak_ingest_mb:.0f} MB of it while ingesting"
+        f"{r.peak_ingest_mb:.0f} MB of it while ingesting ({r.peak_ingest_pss_mb:.0f} MB counting "
+        "shared pages once, PSS)"
     )
     alerts = ", ".join(f"{k} {v}" for k, v in sorted(r.alerts.items())) or "none"
     top = ", ".join(f"{k} {v}" for k, v in list(r.auth.items())[:6])
@@ -677,6 +694,8 @@ def summarize(
                      f"< {TARGETS['peak_mb_100k']:.0f} MB"))  # fmt: skip
         rows.append(("  whole tree at once, sampled (MB)", f"{memory.peak_tree_mb:.0f}", "", ""))
         rows.append(("  of it while ingesting (MB)", f"{memory.peak_ingest_mb:.0f}", "", ""))
+        rows.append(("  the same, shared pages once (PSS, MB)", f"{memory.peak_ingest_pss_mb:.0f}",
+                     "", ""))  # fmt: skip
         rows.append((f"  lurewatch at {memory.messages}, {memory.workers} workers",
                      f"{memory.msgs_per_s:.1f}", f"{memory.msgs_per_cpu_s:.1f}", ""))  # fmt: skip
     width = max(len(r[0]) for r in rows)

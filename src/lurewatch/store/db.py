@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import ibis
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -135,6 +134,9 @@ class Store:
     def ibis(self) -> Any:
         """The Ibis backend over this database: analytics are written as Ibis expressions."""
         if self._ibis is None:
+            # Imported here: Ibis brings pandas, 60 MB that ingest and its workers never use.
+            import ibis
+
             self._ibis = ibis.duckdb.from_connection(self.con)
         return self._ibis
 
