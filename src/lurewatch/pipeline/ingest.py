@@ -12,7 +12,6 @@ import os
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,11 @@ from lurewatch.net.flow_state_anomalies import derive_flow_state_anomalies
 from lurewatch.net.pcap import read_pcap
 from lurewatch.pipeline.email_rows import EmailRows, process_message
 from lurewatch.pipeline.log_workers import FileDone, read_in_workers, worker_context
+from lurewatch.pipeline.writer import (
+    MAIL_TABLES,
+    IngestSummary,
+    Writer,
+)
 from lurewatch.privacy import check_scope
 from lurewatch.readers.cdr import CALL_ID_SQL, call_batches
 from lurewatch.readers.chat import read_chat_jsonl, read_slack_export, read_teams_messages
@@ -42,7 +46,6 @@ from lurewatch.readers.sysmon import (
 from lurewatch.readers.zeek_conn_bulk import bulk_load_conn
 from lurewatch.readers.zeek_web import rows_from_zeek
 from lurewatch.store import Store
-from lurewatch.store.batcher import ArrowBatcher
 
 # A record as a row, or a batch of rows in columns (`pa.Table`), for one table.
 Rows = tuple[str, dict[str, Any] | pa.Table]
@@ -73,61 +76,9 @@ SETTINGS_READERS: dict[str, SettingsReader] = {
 # Column batches carry what identifies each record in `event.id`; the store hashes it with these.
 ID_SQL = {"call": CALL_ID_SQL} | {t: content_id_sql(t) for t in ("process", "proc_net", "proc_dns")}
 
-# Tables of records read from inputs (others hold rows derived from them, like recipients).
-PRIMARY_TABLES = (
-    "email",
-    "http_request",
-    "dns_query",
-    "process",
-    "proc_net",
-    "proc_dns",
-    "call",
-    "message",
-    "transfer",
-    "flow",
-    "net_anomaly",
-    "net_app",
-)
-
-BATCH_ROWS = 2000
-# Email rows carry bodies, twice while they become columns: smaller batches, 50 MB less memory.
-BATCH_ROWS_OF = {"email": 500}
-MAIL_TABLES = ("email", "email_recipient", "url", "rejects")
-# Tables of narrow rows that arrive by the million: their rows are written in whole row groups
-# (ArrowBatcher). Mail rows, which carry bodies, are written as they come, to keep memory flat.
-ROW_GROUP_TABLES = frozenset(
-    {"process", "proc_net", "proc_dns", "call", "flow", "net_anomaly", "net_app", "http_request",
-     "dns_query"}
-)  # fmt: skip
 IN_FLIGHT_PER_WORKER = 64
 
 ProgressFn = Callable[[int], None]  # called with the bytes just consumed
-
-
-@dataclass
-class IngestSummary:
-    run_id: str
-    files: int = 0
-    read: Counter[str] = field(default_factory=Counter)
-    added: Counter[str] = field(default_factory=Counter)
-    duplicates: int = 0
-    rejected: int = 0
-    reject_reasons: Counter[str] = field(default_factory=Counter)
-    formats: Counter[str] = field(default_factory=Counter)
-    unused: Counter[str] = field(default_factory=Counter)  # records of log types not used yet
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "run_id": self.run_id,
-            "files": self.files,
-            "formats": dict(self.formats),
-            "read": dict(self.read),
-            "added": dict(self.added),
-            "duplicates": self.duplicates,
-            "rejected": self.rejected,
-            "reject_reasons": dict(self.reject_reasons.most_common(20)),
-            "unused_records": dict(self.unused),
-        }
 
 
 # Worker state: set once per worker process by _init_worker.
@@ -159,59 +110,22 @@ def input_bytes(inputs: list[Input]) -> int:
     return total
 
 
-class _Writer:
-    """Buffers rows per table and writes them in batches; column batches go through an
-    `ArrowBatcher`, which writes whole row groups."""
-
-    def __init__(self, store: Store, summary: IngestSummary) -> None:
-        self.store = store
-        self.summary = summary
-        self.buffers: dict[str, list[dict[str, Any]]] = {}
-        self.columns = ArrowBatcher(store, self._added)
-        self.lock = threading.Lock()
-
-    def add_columns(self, table: str, batch: pa.Table) -> None:
-        self.summary.read[table] += batch.num_rows
-        self.columns.add(table, batch, ID_SQL.get(table))
-
-    def _added(self, table: str, rows: int, added: int) -> None:
-        # Called from the batcher's writing thread as well as this one.
-        with self.lock:
-            self.summary.added[table] += added
-            if table in PRIMARY_TABLES:
-                self.summary.duplicates += rows - added
-
-    def add(self, table: str, row: dict[str, Any]) -> None:
-        buf = self.buffers.setdefault(table, [])
-        buf.append(row)
-        if len(buf) >= BATCH_ROWS_OF.get(table, BATCH_ROWS):
-            self.flush(table)
-
-    def flush(self, table: str | None = None) -> None:
-        """Write the buffered rows of `table`, or of every table and the pending batches."""
-        for name in [table] if table else list(self.buffers):
-            rows = self.buffers.get(name) or []
-            if not rows:
-                continue
-            self.buffers[name] = []
-            if name in ROW_GROUP_TABLES:
-                self.columns.add(name, self.store.to_arrow(name, rows))
-            else:
-                self._added(name, len(rows), self.store.insert(name, rows))
-        if table is None:
-            self.columns.flush()
-
-
-def _items(inputs: list[Input], slots: threading.Semaphore) -> Iterator[RawMessage | Reject]:
+def _items(
+    inputs: list[Input], slots: threading.Semaphore, stop: threading.Event
+) -> Iterator[RawMessage | Reject]:
+    """Messages to the workers, as many in flight as `slots` allows; the pool's feeding thread
+    runs this, so it ends when `stop` is set (the run failed) instead of waiting for a slot."""
     for inp in inputs:
         for item in read_messages(inp):
-            slots.acquire()
+            while not slots.acquire(timeout=0.2):
+                if stop.is_set():
+                    return
             yield item
 
 
 def _ingest_logs(
     inputs: list[Input],
-    writer: _Writer,
+    writer: Writer,
     summary: IngestSummary,
     on_progress: ProgressFn | None,
     settings: Settings,
@@ -250,7 +164,7 @@ def _ingest_logs(
 
 def _evtx_in_workers(
     inputs: list[Input],
-    writer: _Writer,
+    writer: Writer,
     summary: IngestSummary,
     on_progress: ProgressFn | None,
     workers: int,
@@ -277,7 +191,7 @@ def _after_flows(store: Store, summary: IngestSummary, zeek_files: list[str]) ->
         summary.added["net_anomaly"] += derive_flow_state_anomalies(store, files=zeek_files)
 
 
-def _bulk_conn(inp: Input, writer: _Writer, summary: IngestSummary) -> bool:
+def _bulk_conn(inp: Input, writer: Writer, summary: IngestSummary) -> bool:
     """A plain TSV conn.log goes to the store in one statement; False when it cannot."""
     result = bulk_load_conn(writer.store, inp.path)
     if result is None:
@@ -317,14 +231,15 @@ def ingest_paths(
     for inp in inputs:
         summary.files += 1
         summary.formats[inp.format] += 1
-    writer = _Writer(store, summary)
+    writer = Writer(store, summary, ID_SQL)
     workers = workers if workers is not None else (os.cpu_count() or 1)
     logs = [i for i in inputs if i.format in LOG_READERS or i.format in SETTINGS_READERS]
     _ingest_logs(logs, writer, summary, on_progress, settings, workers)
     # mail, and the unknown (rejected)
     mail = [i for i in inputs if i.format not in LOG_READERS and i.format not in SETTINGS_READERS]
     slots = threading.Semaphore(max(1, workers) * IN_FLIGHT_PER_WORKER)
-    items = _items(mail, slots)
+    stop = threading.Event()
+    items = _items(mail, slots, stop)
     pool = None
     if workers > 1:
         pool = worker_context().Pool(
@@ -358,6 +273,12 @@ def ingest_paths(
         writer.flush()
         if summary.added["flow"]:
             _after_flows(store, summary, [str(i.path) for i in logs if i.format == "zeek"])
+    except BaseException:
+        stop.set()
+        if pool is not None:
+            pool.terminate()  # close() and join() would wait for messages no one will read
+            pool = None
+        raise
     finally:
         if pool is not None:
             pool.close()
@@ -383,7 +304,7 @@ def ingest_paths(
     return summary
 
 
-def _record_reject(writer: _Writer, summary: IngestSummary, run_id: str, rej: Reject) -> None:
+def _record_reject(writer: Writer, summary: IngestSummary, run_id: str, rej: Reject) -> None:
     summary.rejected += 1
     summary.reject_reasons[rej.reason.split(":")[0][:80]] += 1
     writer.add(

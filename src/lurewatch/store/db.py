@@ -70,6 +70,7 @@ class Store:
     ) -> None:
         self.path = str(path)
         self._ibis: Any = None
+        self._bound_mb: int | None = None  # DuckDB's memory bound while `memory_limit` holds
         if con is not None:  # a cursor of an open store (`cursor`): tables exist already
             self.con = con
             return
@@ -115,12 +116,44 @@ class Store:
     @contextlib.contextmanager
     def memory_limit(self, megabytes: int) -> Iterator[None]:
         """DuckDB's memory bounded to `megabytes` for the block, then back to DuckDB's default
-        (lurewatch sets no other bound)."""
+        (lurewatch sets no other bound). An insert that does not fit in the bound runs without
+        it; `lift_memory_bound` ends the bound early."""
         self.execute(f"SET memory_limit = '{int(megabytes)}MB'")
+        self._bound_mb = int(megabytes)
         try:
             yield
         finally:
+            self._bound_mb = None
             self.execute("RESET memory_limit")
+
+    @property
+    def memory_bound_mb(self) -> int | None:
+        """The bound `memory_limit` set, while it holds."""
+        return self._bound_mb
+
+    def lift_memory_bound(self) -> None:
+        """Back to DuckDB's default bound before the `memory_limit` block ends.
+
+        DuckDB checkpoints by itself after writes, and its checkpoint of strings of megabytes
+        pins them all at once: under a bound they do not fit in, the checkpoint fails and the
+        open database is invalidated. Data of that size gets DuckDB's default bound."""
+        if self._bound_mb is not None:
+            self._bound_mb = None
+            self.execute("RESET memory_limit")
+
+    def _write(self, sql: str) -> None:
+        try:
+            self.execute(sql)
+        except (duckdb.OutOfMemoryException, duckdb.TransactionException) as exc:
+            # A commit that could not pin its blocks fails as a TransactionException.
+            if self._bound_mb is None or "memory" not in str(exc).lower() and "pin" not in str(exc):
+                raise
+            # The failed statement changed nothing: run it once more without the bound.
+            self.execute("RESET memory_limit")
+            try:
+                self.execute(sql)
+            finally:
+                self.execute(f"SET memory_limit = '{self._bound_mb}MB'")
 
     def has_table(self, name: str) -> bool:
         return bool(
@@ -193,12 +226,12 @@ class Store:
                 rows = f"SELECT {select} FROM _lw_arrow"
                 if pc.count_distinct(ids, mode="all").as_py() < batch.num_rows:
                     rows = f'SELECT DISTINCT ON ("event.id") * FROM ({rows})'
-                self.execute(
+                self._write(
                     f"INSERT INTO {q(name)} ({names}) SELECT {names} FROM ({rows}) b "
                     f'WHERE NOT EXISTS (SELECT 1 FROM {q(name)} t WHERE t."event.id" = b."event.id")'
                 )
             else:
-                self.execute(f"INSERT INTO {q(name)} ({names}) SELECT {select} FROM _lw_arrow")
+                self._write(f"INSERT INTO {q(name)} ({names}) SELECT {select} FROM _lw_arrow")
             return self.count(name) - before
         finally:
             self.con.unregister("_lw_arrow")
