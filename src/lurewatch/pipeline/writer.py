@@ -14,24 +14,13 @@ from typing import Any
 
 import pyarrow as pa
 
+from lurewatch.schema import EVENT_TABLES
 from lurewatch.store import Store
 from lurewatch.store.batcher import ArrowBatcher
 
-# Tables of records read from inputs (others hold rows derived from them, like recipients).
-PRIMARY_TABLES = (
-    "email",
-    "http_request",
-    "dns_query",
-    "process",
-    "proc_net",
-    "proc_dns",
-    "call",
-    "message",
-    "transfer",
-    "flow",
-    "net_anomaly",
-    "net_app",
-)
+# Tables of records read from inputs; the other event tables hold rows derived from them
+# (recipients and links of a message) or rejects.
+PRIMARY_TABLES = frozenset(EVENT_TABLES) - {"email_recipient", "url", "rejects"}
 
 BATCH_ROWS = 2000
 # Email rows carry bodies, and exist twice while they become columns: a batch ends at 500 rows
