@@ -237,7 +237,8 @@ def ingest_paths(
     _ingest_logs(logs, writer, summary, on_progress, settings, workers)
     # mail, and the unknown (rejected)
     mail = [i for i in inputs if i.format not in LOG_READERS and i.format not in SETTINGS_READERS]
-    slots = threading.Semaphore(max(1, workers) * IN_FLIGHT_PER_WORKER)
+    in_flight = max(1, workers) * IN_FLIGHT_PER_WORKER
+    slots = threading.Semaphore(in_flight)
     stop = threading.Event()
     items = _items(mail, slots, stop)
     pool = None
@@ -245,7 +246,9 @@ def ingest_paths(
         pool = worker_context().Pool(
             workers, initializer=_init_worker, initargs=(settings, resolver)
         )
-        results: Iterator[tuple[int, EmailRows | Reject]] = pool.imap(_work, items, chunksize=8)
+        # A chunk is sent once whole: it must fit in the slots, or the feeder waits for ever.
+        chunk = min(8, in_flight)
+        results: Iterator[tuple[int, EmailRows | Reject]] = pool.imap(_work, items, chunk)
     else:
         _init_worker(settings, resolver)
         results = map(_work, items)

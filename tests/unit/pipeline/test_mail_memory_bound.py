@@ -51,7 +51,7 @@ def test_a_failing_write_ends_the_run_with_its_error_instead_of_waiting(
     """Workers keep messages in flight; when writing fails the run must stop them, not wait
     for the main process to take results it will never take."""
     write_messages(tmp_path / "mail", 60, 200)
-    monkeypatch.setattr(ingest, "IN_FLIGHT_PER_WORKER", 4)  # one chunk of 8 in flight
+    monkeypatch.setattr(ingest, "IN_FLIGHT_PER_WORKER", 1)
 
     def fail(self: writer.Writer, table: str, row: object) -> None:
         raise RuntimeError("the disk is full")
@@ -71,3 +71,25 @@ def test_a_failing_write_ends_the_run_with_its_error_instead_of_waiting(
     thread.join(timeout=60)
     assert not thread.is_alive(), "ingest waited for workers after a failed write"
     assert [str(e) for e in outcome] == ["the disk is full"]
+
+
+def test_few_messages_in_flight_still_reach_every_worker_and_the_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Messages go to the workers in chunks; fewer slots than a chunk would starve the pool."""
+    write_messages(tmp_path / "mail", 25, 200)
+    monkeypatch.setattr(ingest, "IN_FLIGHT_PER_WORKER", 1)
+    stored: list[int] = []
+
+    def run() -> None:
+        with Store(tmp_path / "s.duckdb") as store:
+            summary = ingest_paths(
+                store, [tmp_path / "mail"], Settings(), OfflineResolver(), workers=2
+            )
+            stored.extend([summary.read["email"], store.count("email")])
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(timeout=60)
+    assert not thread.is_alive(), "the pool waited for a chunk the slots could not hold"
+    assert stored == [25, 25]
