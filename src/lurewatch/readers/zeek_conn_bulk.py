@@ -141,12 +141,13 @@ def _sql_literal(text: str) -> str:
 
 # Zeek types as the types DuckDB's CSV reader converts to while reading: a value that does not
 # convert makes its line a reject (with its line number), like a line with too few columns.
-# Times and intervals are doubles, as the record reader reads them: rounded to microseconds,
-# a double holds every six-decimal epoch time exactly (its error stays under 0.13 µs until
-# the year 2242), and double arithmetic is a third of the cost of 128-bit decimals.
+# Times and intervals are decimals of 64 bits, so "nan", "inf" and values past 10^12 seconds
+# are rejected with their line. Microseconds are worked out through a double, as the record
+# reader does: a double holds every six-decimal epoch time exactly (its error stays under
+# 0.13 µs until the year 2242), at a third of the cost of 128-bit decimal arithmetic.
 _SQL_TYPES = {
-    "time": "DOUBLE",
-    "interval": "DOUBLE",
+    "time": "DECIMAL(18,6)",
+    "interval": "DECIMAL(18,6)",
     "count": "BIGINT",
     "int": "BIGINT",
     "port": "INTEGER",
@@ -173,7 +174,7 @@ def _source(path: Path, h: ConnHeader, rejects_table: str) -> str:
 
 
 def _micros(expr: str) -> str:
-    return f"CAST(round({expr} * 1000000) AS BIGINT)"
+    return f"CAST(round(CAST({expr} AS DOUBLE) * 1000000) AS BIGINT)"
 
 
 def _row_select(path: Path, h: ConnHeader) -> str:

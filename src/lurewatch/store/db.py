@@ -134,9 +134,10 @@ class Store:
     def lift_memory_bound(self) -> None:
         """Back to DuckDB's default bound before the `memory_limit` block ends.
 
-        DuckDB checkpoints by itself after writes, and its checkpoint of strings of megabytes
-        pins them all at once: under a bound they do not fit in, the checkpoint fails and the
-        open database is invalidated. Data of that size gets DuckDB's default bound."""
+        DuckDB checkpoints by itself after writes, and its checkpoint pins the long strings of
+        a whole vector (2,048 rows) at once: under a bound they do not fit in, the checkpoint
+        fails and the open database is invalidated. The writer lifts the bound before that
+        (`pipeline.writer.VECTOR_ROWS`)."""
         if self._bound_mb is not None:
             self._bound_mb = None
             self.execute("RESET memory_limit")
@@ -146,7 +147,8 @@ class Store:
             self.execute(sql)
         except (duckdb.OutOfMemoryException, duckdb.TransactionException) as exc:
             # A commit that could not pin its blocks fails as a TransactionException.
-            if self._bound_mb is None or "memory" not in str(exc).lower() and "pin" not in str(exc):
+            about_memory = "memory" in str(exc).lower() or "pin" in str(exc)
+            if self._bound_mb is None or not about_memory:
                 raise
             # The failed statement changed nothing: run it once more without the bound.
             self.execute("RESET memory_limit")

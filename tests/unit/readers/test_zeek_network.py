@@ -178,6 +178,17 @@ def test_values_that_do_not_convert_are_rejected_with_their_line(tmp_path: Path)
     assert [i.offset for i in items if isinstance(i, Reject)] == [10, 11]
 
 
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "1e400", "9999999999999.5"])
+def test_times_no_clock_can_hold_are_rejected_with_their_line(tmp_path: Path, value: str) -> None:
+    log = tmp_path / "conn.log"
+    log.write_text(conn_log([ROWS[0], conn_line("CODDTS", "S", ts=value)]))
+    with Store(tmp_path / "s.duckdb") as store:
+        result = bulk_load_conn(store, log)
+        assert store.count("flow") == 1
+    assert result is not None and result.read == 1 and result.added == 1
+    assert [r.offset for r in result.rejects] == [10]
+
+
 def test_concatenated_logs_with_two_headers_take_the_record_path(tmp_path: Path) -> None:
     log = tmp_path / "conn.log"
     log.write_text(conn_log([ROWS[0]]) + conn_log([ROWS[1]]))
