@@ -87,10 +87,11 @@ def judge(att: dict[str, Any]) -> tuple[Severity, str] | None:
         )
     if ext in MACRO:
         return "medium", f"{name!r} is a macro-enabled Office document"
-    if len(name.encode("utf-8", "surrogatepass")) > NAME_MAX:
+    size = len(name.encode("utf-8", "surrogatepass"))
+    if size > NAME_MAX:
         return (
             "medium",
-            f"{_shown(name)} is a name of {len(name.encode('utf-8', 'surrogatepass'))} bytes, "
+            f"{_shown(name)} is a name of {size} bytes, "
             f"longer than file systems hold ({NAME_MAX}): the end of it, where the extension "
             "is, may not be what a filter or the reader sees",
         )

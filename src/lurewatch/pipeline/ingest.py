@@ -179,8 +179,7 @@ def _evtx_in_workers(
                 on_progress(sizes.get(item.path, 0))
         else:
             table, batch = item  # rows mapped by rows.py: their ids are hashed already
-            summary.read[table] += batch.num_rows
-            writer.columns.add(table, batch)
+            writer.add_columns(table, batch, ids_hashed=True)
 
 
 def _after_flows(store: Store, summary: IngestSummary, zeek_files: list[str]) -> None:

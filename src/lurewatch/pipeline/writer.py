@@ -86,9 +86,10 @@ class Writer:
         self.columns = ArrowBatcher(store, self._added)
         self.lock = threading.Lock()
 
-    def add_columns(self, table: str, batch: pa.Table) -> None:
+    def add_columns(self, table: str, batch: pa.Table, ids_hashed: bool = False) -> None:
+        """A column batch read; its `event.id` holds what the store hashes, unless `ids_hashed`."""
         self.summary.read[table] += batch.num_rows
-        self.columns.add(table, batch, self.id_sql.get(table))
+        self.columns.add(table, batch, None if ids_hashed else self.id_sql.get(table))
 
     def _added(self, table: str, rows: int, added: int) -> None:
         # Called from the batcher's writing thread as well as this one.

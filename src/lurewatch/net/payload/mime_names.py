@@ -25,6 +25,7 @@ _PARAM = re.compile(
     rb'(?:"((?:[^"\\\r\n]|\\.){0,8192})"|([^\s;"]{1,8192}))',
     re.IGNORECASE,
 )
+_NAME = re.compile(rb"name", re.IGNORECASE)
 _QUOTED_PAIR = re.compile(rb"\\(.)")
 
 
@@ -62,12 +63,12 @@ class NameScanner:
         if len(data) - cut > _LINE_CARRY:
             cut = len(data)
         self.carry = data[cut:]
-        if b"name" not in data[:cut].lower():
+        if _NAME.search(data, 0, cut) is None:  # nearly every segment: no copy, one pass
             return None
-        return self._scan(data[:cut])
+        return self._scan(data, cut)
 
-    def _scan(self, lines: bytes) -> bytes | None:
-        for m in _PARAM.finditer(lines):
+    def _scan(self, data: bytes, end: int) -> bytes | None:
+        for m in _PARAM.finditer(data, 0, end):
             index, star, quoted, token = m.groups()
             if quoted is not None:
                 value = _octets(_QUOTED_PAIR.sub(rb"\1", quoted), star is not None)

@@ -103,10 +103,7 @@ class _Block:
 
 def _map_block(con: Mapper, block: _Block, first: int, mapper: SysmonMapper) -> Iterator[Item]:
     if block.count < bulk_map.BULK_MIN:
-        for i in range(block.count):
-            item = map_line(block.line(i), first + i, mapper)
-            if item is not None:
-                yield item
+        yield from _map_lines(block, range(block.count), first, mapper)
         return
     lines, undecodable = block.column()
     docs = pa.table(
@@ -122,7 +119,14 @@ def _map_block(con: Mapper, block: _Block, first: int, mapper: SysmonMapper) -> 
             yield table, batch
     count_unused(unused, mapper.unused)
     redo = sorted({*(n - first for n in left.column("line").to_pylist()), *undecodable})
-    for i in redo:
+    yield from _map_lines(block, redo, first, mapper)
+
+
+def _map_lines(
+    block: _Block, indices: Iterable[int], first: int, mapper: SysmonMapper
+) -> Iterator[Item]:
+    """The block's lines at `indices`, mapped one at a time by rows.py."""
+    for i in indices:
         item = map_line(block.line(i), first + i, mapper)
         if item is not None:
             yield item

@@ -35,7 +35,7 @@ def read_sysmon_evtx(
         if isinstance(item, Reject):
             yield item
             continue
-        mapped = map_record(*item, mapper)
+        mapped = _map_record(*item, mapper)
         if mapped is not None:
             yield mapped
 
@@ -80,7 +80,7 @@ def _records(name: str, mapper: SysmonMapper) -> Iterator[tuple[int, str] | Reje
     yield from damage.finish()
 
 
-def map_record(record_id: int, data: str, mapper: SysmonMapper) -> tuple[str, Row] | Reject | None:
+def _map_record(record_id: int, data: str, mapper: SysmonMapper) -> tuple[str, Row] | Reject | None:
     """One EVTX record's JSON as (table, row), a Reject, or None (an event no table uses)."""
     try:
         fields = event_fields(orjson.loads(data)["Event"])
