@@ -10,7 +10,7 @@ JSON lines come from the generator beside this file (Winlogbeat and flattened sh
 cannot be generated (the parser needs real files), so the real logs in
 $LUREWATCH_DATA/sysmon/evtx (default ../shared/data) are read `--evtx-repeat` times; from the
 second pass on their rows are already stored, so the stored figure includes the duplicate check
-of re-ingesting. Records are every record read (used, unused or rejected); rows are those stored.
+of re-ingesting. The bulk EVTX lines gather records across the files, as ingest does. Records are every record read (used, unused or rejected); rows are those stored.
 Both wall-clock and process CPU rates are printed, with the load average, as the machine may be
 shared. Nothing here asserts a timing.
 """
@@ -42,6 +42,7 @@ from lurewatch.readers.sysmon import (
     read_sysmon_json,
     sysmon_json_batches,
 )
+from lurewatch.readers.sysmon.evtx_bulk import EvtxBatches
 from lurewatch.store import Store
 from lurewatch.store.batcher import ArrowBatcher
 
@@ -56,7 +57,9 @@ def evtx_dir() -> Path | None:
     return path if path.is_dir() and any(path.glob("*.evtx")) else None
 
 
-def run(reader: Reader, paths: list[Path], store: Store | None, batch: int) -> dict[str, float]:
+def run(
+    reader: Reader | EvtxBatches, paths: list[Path], store: Store | None, batch: int
+) -> dict[str, float]:
     """Read every path; with a store, write the rows as ingest does: column batches through
     the ArrowBatcher (event ids hashed by the database), single rows in per-table batches."""
     unused: Counter[str] = Counter()
@@ -69,24 +72,23 @@ def run(reader: Reader, paths: list[Path], store: Store | None, batch: int) -> d
 
     columns = ArrowBatcher(store, count) if store is not None else None
     cpu, wall = time.process_time(), time.perf_counter()
-    for path in paths:
-        for item in reader(path, unused):
-            if isinstance(item, Reject):
-                rejects += 1
-                continue
-            table, got = item
-            if isinstance(got, pa.Table):
-                rows += got.num_rows
-                if columns is not None:
-                    columns.add(table, got, ID_SQL.get(table))
-                continue
-            rows += 1
-            if store is not None:
-                buf = buffers.setdefault(table, [])
-                buf.append(got)
-                if len(buf) >= batch:
-                    added += store.insert(table, buf)
-                    buffers[table] = []
+    for item in _items(reader, paths, unused):
+        if isinstance(item, Reject):
+            rejects += 1
+            continue
+        table, got = item
+        if isinstance(got, pa.Table):
+            rows += got.num_rows
+            if columns is not None:
+                columns.add(table, got, ID_SQL.get(table))
+            continue
+        rows += 1
+        if store is not None:
+            buf = buffers.setdefault(table, [])
+            buf.append(got)
+            if len(buf) >= batch:
+                added += store.insert(table, buf)
+                buffers[table] = []
     if store is not None and columns is not None:
         columns.flush()
         for table, buf in buffers.items():
@@ -101,6 +103,20 @@ def run(reader: Reader, paths: list[Path], store: Store | None, batch: int) -> d
         "cpu_rate": records / cpu if cpu else 0.0,
         "seconds": wall,
     }
+
+
+def _items(reader: Reader | EvtxBatches, paths: list[Path], unused: Counter[str]) -> Iterator[Any]:
+    """What the reader gives for every path; EvtxBatches gathers records across the files."""
+    if isinstance(reader, EvtxBatches):
+        try:
+            for path in paths:
+                yield from reader.read(path, unused)
+            yield from reader.finish(unused)
+        finally:
+            reader.close()
+        return
+    for path in paths:
+        yield from reader(path, unused)
 
 
 def parse_only(kind: str, paths: list[Path]) -> dict[str, float]:
@@ -176,6 +192,9 @@ def bench_evtx(tmp: Path, repeat: int, batch: int) -> None:
     show("parse + map", "evtx", run(read_sysmon_evtx, paths, None, batch), False)
     with Store(tmp / "evtx.duckdb") as store:
         show("parse + map + store", "evtx", run(read_sysmon_evtx, paths, store, batch), True)
+    show("bulk map", "evtx", run(EvtxBatches(), paths, None, batch), False)
+    with Store(tmp / "evtx-bulk.duckdb") as store:
+        show("bulk map + store", "evtx", run(EvtxBatches(), paths, store, batch), True)
     # The product path over the same records: each pass is a folder of links to the logs.
     copies = []
     for n in range(repeat):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import os
 import threading
 from collections import Counter
@@ -25,7 +26,8 @@ from lurewatch.net.flow_names import name_flows
 from lurewatch.net.flow_state_anomalies import derive_flow_state_anomalies
 from lurewatch.net.pcap import read_pcap
 from lurewatch.pipeline.email_rows import EmailRows, process_message
-from lurewatch.pipeline.log_workers import FileDone, read_in_workers, worker_context
+from lurewatch.pipeline.evtx_logs import ingest_evtx
+from lurewatch.pipeline.log_workers import worker_context
 from lurewatch.pipeline.writer import (
     MAIL_TABLES,
     IngestSummary,
@@ -38,11 +40,7 @@ from lurewatch.readers.dispatch import Input, discover, read_messages
 from lurewatch.readers.records import RawMessage, Reject
 from lurewatch.readers.squid import rows_from_squid
 from lurewatch.readers.suricata import read_eve
-from lurewatch.readers.sysmon import (
-    read_sysmon_evtx,
-    read_sysmon_xml,
-    sysmon_json_batches,
-)
+from lurewatch.readers.sysmon import read_sysmon_xml, sysmon_evtx_batches, sysmon_json_batches
 from lurewatch.readers.zeek_conn_bulk import bulk_load_conn
 from lurewatch.readers.zeek_web import rows_from_zeek
 from lurewatch.store import Store
@@ -58,7 +56,7 @@ LOG_READERS: dict[str, LogReader] = {
     "squid": lambda path, unused: rows_from_squid(path),
     "suricata-eve": read_eve,
     "pcap": lambda path, unused: read_pcap(path, unused),
-    "sysmon-evtx": read_sysmon_evtx,
+    "sysmon-evtx": sysmon_evtx_batches,  # ingest reads EVTX with evtx_logs.py
     "sysmon-xml": read_sysmon_xml,
     "sysmon-json": sysmon_json_batches,
 }
@@ -132,10 +130,11 @@ def _ingest_logs(
     workers: int = 1,
 ) -> None:
     """Log files are read and written inline: their records need no per-record analysis. EVTX
-    files, parsed and mapped in Python, are read by `workers` processes when there are several."""
-    evtx = [i for i in inputs if i.format == "sysmon-evtx"]
-    if workers > 1 and len(evtx) > 1:
-        _evtx_in_workers(evtx, writer, summary, on_progress, workers)
+    files are mapped in bulk, by `workers` processes when there are several."""
+    evtx = [i.path for i in inputs if i.format == "sysmon-evtx"]
+    if evtx:
+        reject = functools.partial(_record_reject, writer, summary, summary.run_id)
+        ingest_evtx(evtx, writer, summary, reject, on_progress, workers)
         inputs = [i for i in inputs if i.format != "sysmon-evtx"]
     for inp in inputs:
         if inp.format == "zeek" and _bulk_conn(inp, writer, summary):
@@ -160,26 +159,6 @@ def _ingest_logs(
             writer.add(table, row)
         if on_progress:
             on_progress(_size(inp))
-
-
-def _evtx_in_workers(
-    inputs: list[Input],
-    writer: Writer,
-    summary: IngestSummary,
-    on_progress: ProgressFn | None,
-    workers: int,
-) -> None:
-    sizes = {i.path: _size(i) for i in inputs}
-    for item in read_in_workers([i.path for i in inputs], read_sysmon_evtx, workers):
-        if isinstance(item, Reject):
-            _record_reject(writer, summary, summary.run_id, item)
-        elif isinstance(item, FileDone):
-            summary.unused.update(item.unused)
-            if on_progress:
-                on_progress(sizes.get(item.path, 0))
-        else:
-            table, batch = item  # rows mapped by rows.py: their ids are hashed already
-            writer.add_columns(table, batch, ids_hashed=True)
 
 
 def _after_flows(store: Store, summary: IngestSummary, zeek_files: list[str]) -> None:

@@ -1,12 +1,15 @@
 """Log files read in worker processes, one file per worker at a time, for formats whose records
-are parsed and mapped in Python (EVTX): a folder of logs from many hosts is read on every core.
+are parsed and mapped on the reading side (EVTX): a folder of logs from many hosts is read on
+every core.
 
-Each worker maps its file's records as the inline reader does and sends them back as column
-batches of a few tens of thousands of rows (Arrow tables cross the process boundary as
-buffers, not as one object per value), with its rejects and, when the file is done, the counts
-of events no table uses. The queue between them is bounded, so a fast reader waits for the
-store rather than filling memory. A worker that fails reports the file as a reject; the run
-goes on.
+A worker reads its files with one `BatchReader`, which may gather records across files and map
+them together (EVTX in bulk). What it yields goes back as column batches: the reader's own,
+whose `event.id` holds what the store hashes, and batches of a few tens of thousands of the
+rows it mapped one by one, ids hashed (Arrow tables cross the process boundary as buffers, not
+as one object per value). Rejects follow as they come and, when a file is done, the counts of
+events no table uses. The queue between them is bounded, so a fast reader waits for the store
+rather than filling memory. A worker that fails on a file reports it as a reject; the run goes
+on.
 """
 
 from __future__ import annotations
@@ -18,16 +21,26 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pyarrow as pa
 
 from lurewatch.readers.records import Reject
 from lurewatch.store.db import rows_to_arrow
 
-Reader = Callable[[Path, Counter[str]], Iterator[Any]]
 SEND_ROWS = 20_000  # rows per table gathered before a batch is sent
 QUEUE_DEPTH = 8
+
+
+class BatchReader(Protocol):
+    """Reads files one after another: (table, row or column batch) and Rejects from `read`,
+    and from `finish` whatever it still holds; unused events are counted in `unused`."""
+
+    def read(self, path: Path, unused: Counter[str]) -> Iterator[Any]: ...
+
+    def finish(self, unused: Counter[str]) -> Iterator[Any]: ...
+
+    def close(self) -> None: ...
 
 
 _WORKER_DONE = "worker done"
@@ -35,11 +48,23 @@ _WORKER_DONE = "worker done"
 
 @dataclass
 class FileDone:
-    path: Path
+    """A file read, with the unused counts met meanwhile; `path` None for those of records
+    a worker mapped after its last file."""
+
+    path: Path | None
     unused: Counter[str] = field(default_factory=Counter)
 
 
-def _work(reader: Reader, tasks: Any, out: Any) -> None:
+@dataclass
+class Batch:
+    """Rows for `table`; `hashed` when their `event.id` is final, else the store hashes it."""
+
+    table: str
+    rows: pa.Table
+    hashed: bool
+
+
+def _work(make: Callable[[], BatchReader], tasks: Any, out: Any) -> None:
     # The rows a worker holds are plain dictionaries freed by reference counting; collecting
     # cycles among them (and the parent's inherited heap) cost a third of a worker's time.
     gc.freeze()
@@ -47,27 +72,48 @@ def _work(reader: Reader, tasks: Any, out: Any) -> None:
     # Rows gather across files: the logs of a folder are often small, and a batch per file
     # would cost more to build and send than its rows do.
     rows: dict[str, list[dict[str, Any]]] = {}
-    while (path := tasks.get()) is not None:
-        unused: Counter[str] = Counter()
+
+    def send(items: Iterator[Any]) -> None:
+        for item in items:
+            if isinstance(item, Reject):
+                out.put(item)
+                continue
+            table, got = item
+            if isinstance(got, pa.Table):
+                out.put(Batch(table, got, hashed=False))
+                continue
+            buf = rows.setdefault(table, [])
+            buf.append(got)
+            if len(buf) >= SEND_ROWS:
+                out.put(Batch(table, rows_to_arrow(table, buf), hashed=True))
+                rows[table] = []
+
+    reader = make()
+    try:
+        while (path := tasks.get()) is not None:
+            unused: Counter[str] = Counter()
+            try:
+                send(reader.read(path, unused))
+            except Exception as exc:  # one broken file never stops the run
+                out.put(_failed(str(path), "reading", exc))
+            out.put(FileDone(path, unused))
+        unused = Counter()
         try:
-            for item in reader(path, unused):
-                if isinstance(item, Reject):
-                    out.put(item)
-                    continue
-                table, row = item
-                buf = rows.setdefault(table, [])
-                buf.append(row)
-                if len(buf) >= SEND_ROWS:
-                    out.put((table, rows_to_arrow(table, buf)))
-                    rows[table] = []
-        except Exception as exc:  # one broken file never stops the run
-            reason = f"unexpected error while reading: {type(exc).__name__}: {exc}"
-            out.put(Reject("file", str(path), None, reason.splitlines()[0][:300]))
-        out.put(FileDone(path, unused))
+            send(reader.finish(unused))
+        except Exception as exc:
+            out.put(_failed("(records gathered from several files)", "mapping", exc))
+        out.put(FileDone(None, unused))
+    finally:
+        reader.close()
     for table, buf in rows.items():
         if buf:
-            out.put((table, rows_to_arrow(table, buf)))
+            out.put(Batch(table, rows_to_arrow(table, buf), hashed=True))
     out.put(_WORKER_DONE)
+
+
+def _failed(where: str, doing: str, exc: Exception) -> Reject:
+    reason = f"unexpected error while {doing}: {type(exc).__name__}: {exc}"
+    return Reject("file", where, None, reason.splitlines()[0][:300])
 
 
 def worker_context() -> Any:
@@ -77,11 +123,11 @@ def worker_context() -> Any:
 
 
 def read_in_workers(
-    paths: list[Path], reader: Reader, workers: int
-) -> Iterator[tuple[str, pa.Table] | Reject | FileDone]:
-    """Column batches (event ids already hashed), rejects, and a FileDone per file (whose rows
-    may still follow: workers send rows in batches that span files), as the workers produce
-    them."""
+    paths: list[Path], make: Callable[[], BatchReader], workers: int
+) -> Iterator[Batch | Reject | FileDone]:
+    """Column batches, rejects, and a FileDone per file (whose rows may still follow: workers
+    send rows in batches that span files) and one per worker at its end, as the workers
+    produce them. Each worker reads with a reader of its own, from `make`."""
     ctx = worker_context()
     tasks = ctx.Queue()
     out = ctx.Queue(maxsize=QUEUE_DEPTH)
@@ -90,9 +136,7 @@ def read_in_workers(
         tasks.put(path)
     for _ in range(count):
         tasks.put(None)
-    procs = [
-        ctx.Process(target=_work, args=(reader, tasks, out), daemon=True) for _ in range(count)
-    ]
+    procs = [ctx.Process(target=_work, args=(make, tasks, out), daemon=True) for _ in range(count)]
     for p in procs:
         p.start()
     finished: set[Path] = set()
@@ -114,7 +158,7 @@ def read_in_workers(
             if item == _WORKER_DONE:
                 ended += 1
                 continue
-            if isinstance(item, FileDone):
+            if isinstance(item, FileDone) and item.path is not None:
                 finished.add(item.path)
             yield item
     finally:

@@ -1,5 +1,6 @@
-"""Log files read in worker processes: every row, reject and unused count comes back once, and a
-file whose reader fails becomes a reject while the others are read."""
+"""Log files read in worker processes: every row, reject and unused count comes back once, rows
+a reader holds back until its last file come too, and a file whose reader fails becomes a
+reject while the others are read."""
 
 from __future__ import annotations
 
@@ -12,18 +13,37 @@ from typing import Any
 import pyarrow as pa
 
 from lurewatch.pipeline import log_workers
-from lurewatch.pipeline.log_workers import FileDone, read_in_workers
+from lurewatch.pipeline.log_workers import Batch, FileDone, read_in_workers
 from lurewatch.readers.records import Reject
 
 
-def reader(path: Path, unused: Counter[str]) -> Iterator[Any]:
-    count = int(path.stem.split("-")[1])
-    for i in range(count):
-        if path.stem.startswith("broken") and i == 3:
-            raise ValueError("damaged beyond reading")
-        yield "process", {"event.id": f"{path.stem}:{i}", "@timestamp": dt.datetime(2026, 1, 1)}
-    yield Reject("sysmon", str(path), count + 1, "invalid JSON")
-    unused["sysmon:5"] += 2
+class Reader:
+    """Rows one by one, except each file's last, held back and sent in columns by `finish`."""
+
+    def __init__(self) -> None:
+        self.held: list[str] = []
+
+    def read(self, path: Path, unused: Counter[str]) -> Iterator[Any]:
+        count = int(path.stem.split("-")[1])
+        for i in range(count - 1):
+            if path.stem.startswith("broken") and i == 3:
+                raise ValueError("damaged beyond reading")
+            yield "process", {"event.id": f"{path.stem}:{i}", "@timestamp": START}
+        self.held.append(f"{path.stem}:{count - 1}")
+        yield Reject("sysmon", str(path), count + 1, "invalid JSON")
+        unused["sysmon:5"] += 2
+
+    def finish(self, unused: Counter[str]) -> Iterator[Any]:
+        n = len(self.held)
+        columns = {"event.id": self.held, "@timestamp": [START] * n}
+        yield "process", pa.table(columns)
+        unused["sysmon:7"] += n
+
+    def close(self) -> None:
+        pass
+
+
+START = dt.datetime(2026, 1, 1)
 
 
 def test_every_file_is_read_once_across_workers(tmp_path: Path, monkeypatch: Any) -> None:
@@ -32,20 +52,23 @@ def test_every_file_is_read_once_across_workers(tmp_path: Path, monkeypatch: Any
     ids: list[str] = []
     rejects: list[Reject] = []
     unused: Counter[str] = Counter()
-    done: list[Path] = []
-    for item in read_in_workers(paths, reader, workers=2):
+    done: list[Path | None] = []
+    held = 0
+    for item in read_in_workers(paths, Reader, workers=2):
         if isinstance(item, Reject):
             rejects.append(item)
         elif isinstance(item, FileDone):
             done.append(item.path)
             unused.update(item.unused)
         else:
-            table, batch = item
-            assert table == "process" and isinstance(batch, pa.Table)
-            ids += batch.column("event.id").to_pylist()
-    assert sorted(done) == sorted(paths)
+            assert isinstance(item, Batch) and item.table == "process"
+            ids += item.rows.column("event.id").to_pylist()
+            held += 0 if item.hashed else item.rows.num_rows
+    files = [d for d in done if d is not None]
+    assert sorted(files) == sorted(paths) and done.count(None) == 2  # one per worker
     assert len(ids) == len(set(ids)) == 5 + 30 + 12 + 1 + 3  # the broken file's first rows too
-    assert unused == Counter({"sysmon:5": 8})
+    assert held == 4  # the last row of each file read to its end
+    assert unused == Counter({"sysmon:5": 8, "sysmon:7": 4})
     reasons = [r.reason for r in rejects]
     assert reasons.count("invalid JSON") == 4
     broken = [r for r in rejects if "broken" in r.path and "damaged beyond reading" in r.reason]

@@ -139,6 +139,10 @@ FLAT_LINES = [
     flat(1, process(ProcessGuid=" {42F11C3B-CE01-5C8F-0000-0010C73E2A02} ", Hashes=SHA.lower())),
     flat(1, process(Hashes="md5=1,sha256=ABCDEF,IMPHASH=2")),
     flat(1, process(Hashes="SHA1=00")),
+    flat(1, process(Hashes="SHA256= AB12 ,MD5=1")),  # first, with spaces around the value
+    flat(1, process(Hashes="MD5=1, SHA256=CD34")),  # a space after the comma
+    flat(1, process(Hashes="MD5=1,SHA256=")),  # named but empty
+    flat(1, process(Hashes="XSHA256=EE,SHA256=FF")),  # the name inside another
     flat(5, {"UtcTime": "2024-05-02 08:15:00.000", "ProcessGuid": GUID}),  # unused
     flat(4688, {"SubjectUserName": "bob"}, SourceName="Microsoft-Windows-Security-Auditing"),
     flat(None, process()),  # a Sysmon event without an EventID: reject

@@ -3,13 +3,14 @@
 Each reader is `read(path, unused) -> Iterator[(table, row) | Reject]`: EID 1 becomes a
 `process` row, EID 3 a `proc_net` row, EID 22 a `proc_dns` row; other Sysmon events and other
 providers' events in the same log are counted in `unused` ("sysmon:5", "security:4688").
-`sysmon_json_batches`, what ingest reads from JSON lines, gives the same rows mostly as column
-batches mapped in bulk by DuckDB.
+`sysmon_json_batches` and `sysmon_evtx_batches` (with `EvtxBatches`), what ingest reads from
+JSON lines and EVTX, give the same rows mostly as column batches mapped in bulk by DuckDB.
 """
 
 from __future__ import annotations
 
 from lurewatch.readers.sysmon.bulk_json import sysmon_json_batches
+from lurewatch.readers.sysmon.evtx_bulk import sysmon_evtx_batches
 from lurewatch.readers.sysmon.evtx_reader import read_sysmon_evtx
 from lurewatch.readers.sysmon.json_reader import read_sysmon_json
 from lurewatch.readers.sysmon.sniff import sniff_sysmon
@@ -27,5 +28,6 @@ __all__ = [
     "read_sysmon_json",
     "read_sysmon_xml",
     "sniff_sysmon",
+    "sysmon_evtx_batches",
     "sysmon_json_batches",
 ]

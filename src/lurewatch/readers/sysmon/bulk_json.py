@@ -106,19 +106,15 @@ def _map_block(con: Mapper, block: _Block, first: int, mapper: SysmonMapper) -> 
         yield from _map_lines(block, range(block.count), first, mapper)
         return
     lines, undecodable = block.column()
-    docs = pa.table(
-        {
-            "line": pa.array(np.arange(first, first + block.count, dtype=np.int64)),
-            "doc": lines,
-        }
-    )
+    line = pa.array(np.arange(first, first + block.count, dtype=np.int64))
+    docs = bulk_map.documents(line, lines, mapper.path)
     shape = shape_of(block.line(i) for i in range(min(block.count, 100)))
-    tables, unused, left = con.map(docs, mapper.path, shape)
+    tables, unused, left = con.map(docs, shape)
     for table, batch in tables.items():
         if batch.num_rows:
             yield table, batch
     count_unused(unused, mapper.unused)
-    redo = sorted({*(n - first for n in left.column("line").to_pylist()), *undecodable})
+    redo = sorted({*left.column("seq").to_pylist(), *undecodable})
     yield from _map_lines(block, redo, first, mapper)
 
 

@@ -20,6 +20,7 @@ for the store to hash (`content_id_sql`).
 from __future__ import annotations
 
 import duckdb
+import numpy as np
 import orjson
 import pyarrow as pa
 
@@ -134,8 +135,10 @@ def _unwrap(value: str) -> str:
     )
 
 
-def _header_columns(shape: str) -> str:
-    """Provider, event ID, computer, record number and event time of a block's shape."""
+def _header_columns(shape: str, numbered: bool) -> str:
+    """Provider, event ID, computer, record number and event time of a block's shape. With
+    `numbered`, `line` is the record's number in its file (EVTX), which stands in for a missing
+    EventRecordID as it does on the record path."""
     if shape == "W":
         provider = _provider_of(_h("w_provider"), _h("w_channel"))
         raw_eid = f"coalesce({_h('w_eid')}, {_h('w_code')})"
@@ -147,6 +150,8 @@ def _header_columns(shape: str) -> str:
         raw_eid = eid = _unwrap(_h("e_eid"))
         computer = _h("e_computer")
         record = _h("e_record")
+        if numbered:
+            record = f"coalesce({record}, CAST(line AS VARCHAR))"
         created = _h("e_created")
     else:
         source = _first("f_source", "f_provider_name", "f_provider")
@@ -217,8 +222,8 @@ def _status() -> str:
         END"""
 
 
-def documents_sql(source: str, shape: str) -> str:
-    """Each document of `source(line, doc)` with its shape, header fields, product
+def documents_sql(source: str, shape: str, numbered: bool = False) -> str:
+    """Each document of `source(seq, line, path, doc)` with its shape, header fields, product
     and EventData values (`d`), all from one parse."""
     data = _path(_DATA[shape]) if _DATA[shape] else "j"
     products = " ".join(
@@ -226,7 +231,8 @@ def documents_sql(source: str, shape: str) -> str:
     )
     return f"""
     SELECT *, CASE lower(provider) {products} END AS product FROM (
-        SELECT line, shape, d, {_d("ProcessGuid")} AS process_guid, {_header_columns(shape)}
+        SELECT seq, line, path, shape, d, {_d("ProcessGuid")} AS process_guid,
+            {_header_columns(shape, numbered)}
         FROM (
             SELECT *, {data} AS d, CASE
                 WHEN j IS NULL THEN CASE WHEN regexp_full_match(doc, '[ \t\r\n]*')
@@ -234,7 +240,7 @@ def documents_sql(source: str, shape: str) -> str:
                 WHEN {_shape_test(shape)} THEN {_lit(shape)}
                 ELSE 'P' END AS shape
             FROM (
-                SELECT line, doc,
+                SELECT seq, line, path, doc,
                     try(json_transform(doc, {_lit(structure(shape))})) AS j
                 FROM {source}
             )
@@ -242,8 +248,8 @@ def documents_sql(source: str, shape: str) -> str:
     )"""
 
 
-def mapping_sql(source: str, shape: str) -> str:
-    """The statement mapping `source(line, doc)` to one row per document: the
+def mapping_sql(source: str, shape: str, numbered: bool = False) -> str:
+    """The statement mapping `source(seq, line, path, doc)` to one row per document: the
     store's columns converted, the event time and the status."""
     computed = ",\n        ".join(f"{sql} AS {q(c)}" for c, sql in _columns().items())
     return f"""
@@ -251,7 +257,7 @@ def mapping_sql(source: str, shape: str) -> str:
         SELECT *,
             coalesce({sv.timestamp("utc")}, {sv.timestamp("created")}) AS ts,
             {computed}
-        FROM ({documents_sql(source, shape)})
+        FROM ({documents_sql(source, shape, numbered)})
     )"""
 
 
@@ -259,7 +265,7 @@ def _part(sql: str | None) -> str:
     return f"coalesce(CAST({sql} AS VARCHAR), 'None')"
 
 
-def table_sql(table: str, path: str) -> str:
+def table_sql(table: str) -> str:
     """The `table` rows of the mapped documents (relation `m`), as the store's columns."""
     number = next(n for n, (t, _) in TABLES.items() if t == table)
     identity = [
@@ -272,7 +278,7 @@ def table_sql(table: str, path: str) -> str:
     extra = {
         "event.id": "concat_ws(chr(31), " + ", ".join(_part(p) for p in identity) + ")",
         "@timestamp": "ts",
-        "log.file.path": _lit(path),
+        "log.file.path": "path",
         "log.offset": "line",
         "host.name": "lower(" + sv.text("computer") + ")",
         "process.name": sv.basename(q("process.executable")),
@@ -292,20 +298,32 @@ def arrow(relation: duckdb.DuckDBPyRelation) -> pa.Table:
     return result
 
 
+def documents(line: pa.Array, doc: pa.Array, path: pa.Array | str) -> pa.Table:
+    """The table `map_documents` reads: each document's position in it (`seq`), its line or
+    record number, its file, and its text."""
+    n = len(doc)
+    paths = path if isinstance(path, pa.Array) else pa.repeat(pa.scalar(path, pa.string()), n)
+    seq = pa.array(np.arange(n, dtype=np.int64))
+    return pa.table({"seq": seq, "line": line, "path": paths, "doc": doc})
+
+
 class Mapper:
     """An in-memory database for mapping, opened at its first use (times without an offset
-    are UTC)."""
+    are UTC). `threads` bounds its cores, for a worker process that shares them."""
 
-    def __init__(self) -> None:
+    def __init__(self, threads: int | None = None) -> None:
         self._con: duckdb.DuckDBPyConnection | None = None
+        self.threads = threads
 
     def map(
-        self, docs: pa.Table, path: str, shape: str
+        self, docs: pa.Table, shape: str, numbered: bool = False
     ) -> tuple[dict[str, pa.Table], pa.Table, pa.Table]:
         if self._con is None:
             self._con = duckdb.connect()
             self._con.execute("SET TimeZone = 'UTC'")
-        return map_documents(self._con, docs, path, shape)
+            if self.threads:
+                self._con.execute(f"SET threads = {int(self.threads)}")
+        return map_documents(self._con, docs, shape, numbered)
 
     def close(self) -> None:
         if self._con is not None:
@@ -314,17 +332,18 @@ class Mapper:
 
 
 def map_documents(
-    con: duckdb.DuckDBPyConnection, docs: pa.Table, path: str, shape: str
+    con: duckdb.DuckDBPyConnection, docs: pa.Table, shape: str, numbered: bool = False
 ) -> tuple[dict[str, pa.Table], pa.Table, pa.Table]:
-    """Map `docs` (line, doc): rows per table, the unused counts (sysmon, provider,
-    shown, n), and the documents left to the caller (line, status, number, raw_eid, utc)."""
+    """Map `docs` (`documents`): rows per table, the unused counts (sysmon, provider, shown,
+    n), and the documents left to the caller (seq, line, status, number, raw_eid, utc)."""
     # Batches of a few thousand documents: DuckDB scans each on a core of its own.
     con.register("lw_docs", pa.Table.from_batches(docs.to_batches(max_chunksize=4096)))
     try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE m AS {mapping_sql('lw_docs', shape)}")
+        sql = mapping_sql("lw_docs", shape, numbered)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE m AS {sql}")
     finally:
         con.unregister("lw_docs")
-    tables = {t: arrow(con.sql(table_sql(t, path))) for t, _ in TABLES.values()}
+    tables = {t: arrow(con.sql(table_sql(t))) for t, _ in TABLES.values()}
     unused = arrow(
         con.sql(
             "SELECT product IS NOT NULL AS sysmon, provider, "
@@ -335,8 +354,8 @@ def map_documents(
     rejects = ", ".join(_lit(r) for r in REJECTS)
     left = arrow(
         con.sql(
-            "SELECT line, status, number, raw_eid, utc FROM m "
-            f"WHERE status IN ('python', {rejects}) ORDER BY line"
+            "SELECT seq, line, status, number, raw_eid, utc FROM m "
+            f"WHERE status IN ('python', {rejects}) ORDER BY seq"
         )
     )
     return tables, unused, left

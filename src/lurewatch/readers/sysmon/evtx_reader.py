@@ -31,16 +31,16 @@ def read_sysmon_evtx(
     """(table, row) for every used Sysmon record of one EVTX file, and Rejects for damage."""
     name = str(path)
     mapper = SysmonMapper(name, unused if unused is not None else Counter())
-    for item in _records(name, mapper):
+    for item in records(name, mapper):
         if isinstance(item, Reject):
             yield item
             continue
-        mapped = _map_record(*item, mapper)
+        mapped = map_record(*item, mapper)
         if mapped is not None:
             yield mapped
 
 
-def _records(name: str, mapper: SysmonMapper) -> Iterator[tuple[int, str] | Reject]:
+def records(name: str, mapper: SysmonMapper) -> Iterator[tuple[int, str] | Reject]:
     """(record number, JSON text) of each record a table may use, and Rejects for damage;
     records of unused Sysmon IDs are counted without a parse."""
     try:
@@ -49,11 +49,11 @@ def _records(name: str, mapper: SysmonMapper) -> Iterator[tuple[int, str] | Reje
         yield Reject("file", name, None, f"not a readable EVTX file: {one_line(exc)}")
         return
     damage = DamageReport(name)
-    records = parser.records_json()
+    parsed = parser.records_json()
     expected = -1  # the record number that follows the last good one
     while True:
         try:
-            record = next(records)
+            record = next(parsed)
         except StopIteration:
             break
         except Exception as exc:  # one damaged chunk or record; the iterator goes on
@@ -80,7 +80,7 @@ def _records(name: str, mapper: SysmonMapper) -> Iterator[tuple[int, str] | Reje
     yield from damage.finish()
 
 
-def _map_record(record_id: int, data: str, mapper: SysmonMapper) -> tuple[str, Row] | Reject | None:
+def map_record(record_id: int, data: str, mapper: SysmonMapper) -> tuple[str, Row] | Reject | None:
     """One EVTX record's JSON as (table, row), a Reject, or None (an event no table uses)."""
     try:
         fields = event_fields(orjson.loads(data)["Event"])
