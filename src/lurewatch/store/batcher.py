@@ -47,9 +47,6 @@ class ArrowBatcher:
         self.pending: dict[Key, list[pa.Table]] = {}
         self.rows: dict[Key, int] = {}
         self.bytes: dict[Key, int] = {}
-        # The first write of a table is one row group, each next one twice the last, up to
-        # write_rows: the database starts while the reader still has most of the file to go.
-        self.limit: dict[Key, int] = {}
         self._writing: threading.Thread | None = None
         self._error: BaseException | None = None
 
@@ -61,9 +58,7 @@ class ArrowBatcher:
         self.pending.setdefault(key, []).append(batch)
         self.rows[key] = self.rows.get(key, 0) + batch.num_rows
         self.bytes[key] = self.bytes.get(key, 0) + batch.nbytes
-        limit = self.limit.get(key, ROW_GROUP_ROWS)
-        if self.rows[key] >= limit or self.bytes[key] >= WRITE_BYTES:
-            self.limit[key] = min(2 * limit, self.write_rows)
+        if self.rows[key] >= self.write_rows or self.bytes[key] >= WRITE_BYTES:
             whole = pa.concat_tables(self.pending[key])
             cut = whole.num_rows - whole.num_rows % ROW_GROUP_ROWS or whole.num_rows
             self._write(key, whole.slice(0, cut))
