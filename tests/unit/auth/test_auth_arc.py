@@ -42,6 +42,13 @@ def test_no_arc_is_none() -> None:
     assert check_arc(message(), StubResolver()).result == "none"
 
 
+def test_arc_fields_quoted_in_the_body_are_not_a_chain() -> None:
+    quoted = b"\r\n".join([b"ARC-Seal: i=1; a=rsa-sha256; cv=none; d=x.example; s=s; b=AAAA", b""])
+    for sep in (b"\r\n\r\n", b"\n\n"):
+        raw = message().replace(b"\r\n\r\n", sep, 1) + quoted
+        assert check_arc(raw, StubResolver()).result == "none"
+
+
 def test_dns_trouble_is_marked() -> None:
     zone = StubResolver({"arc._domainkey.lists.example.org": {"TXT": ["TIMEOUT"]}})
     out = check_arc(_listed(), zone)

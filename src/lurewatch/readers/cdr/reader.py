@@ -12,8 +12,6 @@ ids; `rows_from_cdr` yields (table, row) pairs, one record at a time.
 
 from __future__ import annotations
 
-import queue
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,6 +25,7 @@ from lurewatch.ids import content_id_sql
 from lurewatch.readers.cdr.mapping import MappingError, read_header, resolve
 from lurewatch.readers.cdr.normalize import Context, normalize
 from lurewatch.readers.records import Reject
+from lurewatch.util.prefetch import prefetch
 
 BLOCK_BYTES = 1 << 24  # about 70,000 CUCM records or 200,000 Teams records per batch
 _GZIP = b"\x1f\x8b"
@@ -44,40 +43,6 @@ def _line_numbers(first: int, start: int, count: int, invalid: np.ndarray) -> np
         if np.array_equal(new, shift):
             return n + shift
         shift = new
-
-
-def _prefetch(batches: Iterator[pa.RecordBatch], depth: int = 2) -> Iterator[pa.RecordBatch]:
-    """The batches, parsed ahead in a thread while the current one is normalized: Arrow's
-    parser releases the GIL, so parsing and normalizing overlap."""
-    ready: queue.Queue[object] = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-    end = object()
-
-    def parse() -> None:
-        try:
-            for batch in batches:
-                while not stop.is_set():
-                    try:
-                        ready.put(batch, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return
-            ready.put(end)
-        except BaseException as exc:  # handed to the reading side, which raises it
-            ready.put(exc)
-
-    worker = threading.Thread(target=parse, name="cdr-csv-parser", daemon=True)
-    worker.start()
-    try:
-        while (item := ready.get()) is not end:
-            if isinstance(item, BaseException):
-                raise item
-            assert isinstance(item, pa.RecordBatch)
-            yield item
-    finally:
-        stop.set()
 
 
 def _open(path: Path, head: bytes) -> pa.NativeFile:
@@ -142,7 +107,10 @@ def read_cdr(path: Path, settings: Settings, hash_ids: bool = True) -> Iterator[
     done = 0
     reported = 0
     try:
-        for batch in _prefetch(pcsv.open_csv(_open(path, head), **options)):
+        # Arrow's parser releases the interpreter: the next block is parsed while this one is
+        # normalized.
+        csv = pcsv.open_csv(_open(path, head), **options)
+        for batch in prefetch(csv, name="cdr-csv-parser"):
             # Bad records arrive in file order (one parsing thread); some may already be those
             # of the next block, which have higher line numbers and do not shift these.
             seen = invalid[:]

@@ -26,6 +26,7 @@ from lurewatch.readers.sysmon.bulk_map import Mapper
 from lurewatch.readers.sysmon.json_reader import map_line
 from lurewatch.readers.sysmon.rows import Row, SysmonMapper, source_label
 from lurewatch.readers.sysmon.streams import STREAM_ERRORS, read_error, read_file
+from lurewatch.util.prefetch import prefetch
 
 BLOCK_BYTES = 1 << 25  # the statement costs milliseconds to plan: blocks of ~20,000 lines
 
@@ -42,8 +43,8 @@ def _lines(fh: IO[bytes], name: str, mapper: SysmonMapper) -> Iterator[Item]:
     con = Mapper()
     done = 0  # lines handed on so far
     try:
-        for data in _blocks(fh):
-            block = _Block(data)
+        # The next block is read and cut into lines while the database maps this one.
+        for block in prefetch((_Block(data) for data in _blocks(fh)), 1, "sysmon-json-blocks"):
             yield from _map_block(con, block, done + 1, mapper)
             done += block.count
     except STREAM_ERRORS as exc:  # what was read before stands
