@@ -5,7 +5,9 @@
 
 Without FILE a capture is generated (bench/network/pcap_generate.py) in a temporary folder.
 lurewatch runs in a child process so its peak RSS is its own; tshark runs
-`tshark -r FILE -q -z conv,tcp` when it is installed. `--no-payload` times the packet loop
+`tshark -r FILE -q -z conv,tcp` when it is installed. lurewatch is timed in one process, then
+in `--processes` (default: one per CPU), each its share of the address pairs, as ingest
+analyses a large capture. `--no-payload` times the packet loop
 alone (no payload identification or structure checks). Both are timed in the same run, by the
 clock and by CPU time (the machine may be shared, so CPU time is the steadier figure).
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import shutil
 import subprocess
@@ -33,22 +36,32 @@ def count_packets(path: Path) -> int:
     return sum(len(records) for _, records in reader.batches())
 
 
-def analyse(path: str, payload_analysis: bool) -> None:
-    """Child process: read the capture, print rows/s figures and peak RSS as JSON."""
+def analyse(path: str, payload_analysis: bool, processes: int) -> None:
+    """Child process: read the capture, print rows/s figures and peak RSS as JSON. With
+    several processes, each analyses its share of the address pairs, as ingest does."""
     from lurewatch.net.pcap import read_pcap
+    from lurewatch.pipeline.pcap_shards import read_pcap_in_shares
 
     start = time.perf_counter()
     cpu_start = time.process_time()
     tables: Counter[str] = Counter()
     anomalies: Counter[str] = Counter()
-    for item in read_pcap(Path(path), Counter(), payload_analysis=payload_analysis):
+    items = (
+        read_pcap_in_shares(Path(path), Counter(), processes)
+        if processes > 1
+        else read_pcap(Path(path), Counter(), payload_analysis=payload_analysis)
+    )
+    for item in items:
         if isinstance(item, tuple):
             tables[item[0]] += 1
             if item[0] == "net_anomaly":
                 anomalies[item[1]["anomaly.name"]] += 1
     seconds = time.perf_counter() - start
-    cpu = time.process_time() - cpu_start
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    cpu = time.process_time() - cpu_start + _children_cpu()  # the shares' processes, joined
+    peak_kb = max(
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+    )
     print(
         json.dumps(
             {
@@ -62,8 +75,8 @@ def analyse(path: str, payload_analysis: bool) -> None:
     )
 
 
-def run_lurewatch(path: Path, payload_analysis: bool) -> dict[str, object]:
-    command = [sys.executable, __file__, "--child", str(path)]
+def run_lurewatch(path: Path, payload_analysis: bool, processes: int = 1) -> dict[str, object]:
+    command = [sys.executable, __file__, "--child", str(path), "--processes", str(processes)]
     if not payload_analysis:
         command.append("--no-payload")
     out = subprocess.run(command, capture_output=True, text=True, check=True)
@@ -100,10 +113,14 @@ def main() -> None:
     parser.add_argument("--packets", type=int, default=1_200_000)
     parser.add_argument("--no-tshark", action="store_true")
     parser.add_argument("--no-payload", action="store_true")
+    parser.add_argument(
+        "--processes", type=int, default=os.cpu_count() or 1,
+        help="also time the capture analysed by this many processes (ingest's way)",
+    )  # fmt: skip
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        analyse(args.child, not args.no_payload)
+        analyse(args.child, not args.no_payload, args.processes)
         return
     with tempfile.TemporaryDirectory() as tmp:
         path = args.file
@@ -116,15 +133,18 @@ def main() -> None:
         packets = count_packets(path)
         print(f"capture: {path} ({path.stat().st_size / 1e6:.0f} MB, {packets:,} packets)")
         shark = None if args.no_tshark else run_tshark(path)
-        mine = run_lurewatch(path, not args.no_payload)
-        seconds = float(mine["seconds"])  # type: ignore[arg-type]
-        cpu = float(mine["cpu"])  # type: ignore[arg-type]
-        print(
-            f"lurewatch: {seconds:.1f} s wall ({packets / seconds:,.0f} packets/s), "
-            f"{cpu:.1f} s CPU ({packets / cpu:,.0f} packets/s), "
-            f"peak RSS {float(mine['peak_mb']):.0f} MB, rows {dict(mine['rows'])}"  # type: ignore[arg-type, call-overload]
-        )
-        print(f"  anomalies: {dict(mine['anomalies'])}")  # type: ignore[call-overload]
+        counts = [1] if args.no_payload or args.processes < 2 else [1, args.processes]
+        for processes in counts:
+            mine = run_lurewatch(path, not args.no_payload, processes)
+            seconds = float(mine["seconds"])  # type: ignore[arg-type]
+            cpu = float(mine["cpu"])  # type: ignore[arg-type]
+            print(
+                f"lurewatch, {processes} process{'es' if processes > 1 else ''}: "
+                f"{seconds:.1f} s wall ({packets / seconds:,.0f} packets/s), "
+                f"{cpu:.1f} s CPU ({packets / cpu:,.0f} packets/s), "
+                f"peak RSS {float(mine['peak_mb']):.0f} MB per process, rows {dict(mine['rows'])}"  # type: ignore[arg-type, call-overload]
+            )
+            print(f"  anomalies: {dict(mine['anomalies'])}")  # type: ignore[call-overload]
         if shark is None:
             print("tshark: not run")
         else:

@@ -28,6 +28,7 @@ from lurewatch.net.pcap import read_pcap
 from lurewatch.pipeline.email_rows import EmailRows, process_message
 from lurewatch.pipeline.evtx_logs import ingest_evtx
 from lurewatch.pipeline.log_workers import worker_context
+from lurewatch.pipeline.pcap_shards import SHARD_MIN_BYTES, read_pcap_in_shares
 from lurewatch.pipeline.writer import (
     MAIL_TABLES,
     IngestSummary,
@@ -130,7 +131,8 @@ def _ingest_logs(
     workers: int = 1,
 ) -> None:
     """Log files are read and written inline: their records need no per-record analysis. EVTX
-    files are mapped in bulk, by `workers` processes when there are several."""
+    files are mapped in bulk, by `workers` processes when there are several; a large capture
+    is analysed by `workers` processes, each its share of the address pairs."""
     evtx = [i.path for i in inputs if i.format == "sysmon-evtx"]
     if evtx:
         reject = functools.partial(_record_reject, writer, summary, summary.run_id)
@@ -142,11 +144,12 @@ def _ingest_logs(
                 on_progress(_size(inp))
             continue
         reader = LOG_READERS.get(inp.format)
-        items = (
-            reader(inp.path, summary.unused)
-            if reader is not None
-            else SETTINGS_READERS[inp.format](inp.path, summary.unused, settings)
-        )
+        if inp.format == "pcap" and workers > 1 and _size(inp) >= SHARD_MIN_BYTES:
+            items = read_pcap_in_shares(inp.path, summary.unused, workers)
+        elif reader is not None:
+            items = reader(inp.path, summary.unused)
+        else:
+            items = SETTINGS_READERS[inp.format](inp.path, summary.unused, settings)
         for item in items:
             if isinstance(item, Reject):
                 _record_reject(writer, summary, summary.run_id, item)

@@ -17,9 +17,10 @@ from typing import Any
 from lurewatch.net.pcap.application import PayloadInspector
 from lurewatch.net.pcap.capture import looks_like_pcap
 from lurewatch.net.pcap.engine import Engine
+from lurewatch.net.pcap.shard import Shard
 from lurewatch.readers.records import Reject
 
-__all__ = ["looks_like_pcap", "read_pcap"]
+__all__ = ["Shard", "looks_like_pcap", "read_pcap"]
 
 
 def default_inspector() -> PayloadInspector | None:
@@ -37,8 +38,10 @@ def read_pcap(
     inspector: PayloadInspector | None = None,
     *,
     payload_analysis: bool = True,
+    shard: Shard | None = None,
 ) -> Iterator[tuple[str, dict[str, Any]] | Reject]:
-    """Rows of ("flow", row) and ("net_anomaly", row) for one capture, then its rejects."""
+    """Rows of ("flow", row) and ("net_anomaly", row) for one capture, then its rejects. With
+    `shard`, those of its share of the capture's address pairs (lurewatch.net.pcap.shard)."""
     if inspector is None and payload_analysis:
         inspector = default_inspector()
-    return Engine(path, inspector, unused).run()
+    return Engine(path, inspector, unused, shard).run()

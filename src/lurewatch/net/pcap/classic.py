@@ -7,7 +7,8 @@ itself: the most frequent packets then cost no function call and no object but t
 The body is the packet handler of lurewatch.net.pcap.fastpath, inline; the two must stay the
 same (tests/unit/net/test_pcap_fastpath.py compares them with the Dissector). Whatever the
 fast path does not take goes to the Dissector. Once per chunk, idle flows are finished and
-rows handed out.
+rows handed out. With a shard, the loop skips the packets of the pairs other readers own
+(lurewatch.net.pcap.shard).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from lurewatch.net.pcap.fastpath import (
     TRANSPORT_AT,
 )
 from lurewatch.net.pcap.linktypes import ETHERNET
+from lurewatch.net.pcap.shard import Shard, pair_of
 from lurewatch.net.pcap.table import FlowTable, Item
 from lurewatch.net.pcap.tcp import (
     BIT_A_ORIG,
@@ -39,9 +41,14 @@ from lurewatch.net.pcap.tcp import (
 
 
 def classic_packets(
-    records: PcapRecords, table: FlowTable, dissector: Dissector, clock: FlowClock
+    records: PcapRecords,
+    table: FlowTable,
+    dissector: Dissector,
+    clock: FlowClock,
+    shard: Shard | None = None,
 ) -> Iterator[Item]:
-    """Analyse every packet of the file; yield the rows of flows as they finish."""
+    """Analyse every packet of the file (of `shard`, when given); yield the rows of flows as
+    they finish."""
     app = table.app
     observe = app.observe if app is not None else None
     get = table.flows.get
@@ -51,6 +58,7 @@ def classic_packets(
     packet = dissector.packet
     scale, link = records.scale, records.link
     ethernet = link == ETHERNET
+    mine, shares = shard if shard is not None else (0, 1)
     number = snapped = 0
     ts = 0.0
     buf, pos = b"", 0
@@ -70,6 +78,20 @@ def classic_packets(
                 pos = base + caplen
                 number += 1
                 ts = sec + frac * scale
+                if shares > 1:
+                    # Ethernet, IPv4, not ICMP: the pair's two bytes at fixed places (pair_of)
+                    if (
+                        ethernet
+                        and caplen >= 34
+                        and buf[base + 12] == 8
+                        and buf[base + 13] == 0
+                        and buf[base + 23] != 1
+                    ):
+                        pair = buf[base + 29] ^ buf[base + 33]
+                    else:
+                        pair = pair_of(buf, base, caplen, link)
+                    if pair % shares != mine:
+                        continue
                 if caplen < wirelen:
                     snapped += 1
                 if ethernet and caplen >= HEAD_NEEDS:

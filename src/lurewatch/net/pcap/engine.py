@@ -19,14 +19,20 @@ from lurewatch.net.pcap.classic import classic_packets
 from lurewatch.net.pcap.clock import FlowClock
 from lurewatch.net.pcap.dissect import Dissector
 from lurewatch.net.pcap.fastpath import PacketHandler, packet_handler
+from lurewatch.net.pcap.shard import Shard, pair_of
 from lurewatch.net.pcap.table import FlowTable, Item
 
 
 class Engine:
     def __init__(
-        self, path: Path, inspector: PayloadInspector | None, unused: Counter[str]
+        self,
+        path: Path,
+        inspector: PayloadInspector | None,
+        unused: Counter[str],
+        shard: Shard | None = None,
     ) -> None:
         self.path = path
+        self.shard = shard  # analyse only the packets of this share of the address pairs
         app = Application(inspector) if inspector is not None else None
         self.table = FlowTable(app, str(path))
         self.dissector = Dissector(self.table, app)
@@ -37,7 +43,7 @@ class Engine:
         reader = CaptureReader(self.path)
         records = reader.classic()
         if records is not None:
-            yield from classic_packets(records, self.table, self.dissector, self.clock)
+            yield from classic_packets(records, self.table, self.dissector, self.clock, self.shard)
         else:
             yield from self._batches(reader, packet_handler(self.table, self.dissector))
         table = self.table
@@ -50,14 +56,18 @@ class Engine:
             self.unused["pcap packet cut by the snap length (analysed in part)"] += (
                 self.clock.snapped
             )
-        yield from reader.problems
+        if self.shard is None or self.shard.part == 0:  # every share reads the whole file
+            yield from reader.problems
 
     def _batches(self, reader: CaptureReader, handle: PacketHandler) -> Iterator[Item]:
         """pcapng files (and files with nothing to analyse), a batch of packets at a time."""
         snapped = 0
         ts = 0.0
+        mine, shares = self.shard if self.shard is not None else (0, 1)
         for data, batch in reader.batches():
             for number, ts, link, base, caplen, wirelen in batch:
+                if shares > 1 and pair_of(data, base, caplen, link) % shares != mine:
+                    continue
                 if caplen < wirelen:
                     snapped += 1
                 handle(data, base, caplen, wirelen, link, number, ts)

@@ -1,0 +1,51 @@
+"""Splitting the analysis of one capture between processes, by pair of IP addresses.
+
+Each of `parts` readers walks every record of the file (cheap) but analyses only the packets
+whose pair it owns (the costly part), so a large capture is analysed on every core. A flow's
+packets, both ways, share its two addresses and so its reader; so do the fragments of its
+datagrams. An ICMP error goes to the reader of the conversation it quotes, which is where the
+check of errors about packets never seen can look for it. Frames that carry no IP go to the
+first reader, as does whatever is too short to tell.
+
+The one difference from a single reader: ICMP errors of one type that one router sends one
+host about conversations owned by different readers are counted as one flow per reader.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from lurewatch.net.pcap.linktypes import ip_start
+
+_ICMP4_ERRORS = frozenset({3, 4, 5, 11, 12})  # unreachable, quench, redirect, time, parameter
+_ICMP6_ERRORS = frozenset({1, 2, 3, 4})
+
+
+class Shard(NamedTuple):
+    part: int  # this reader's share, 0 .. parts - 1
+    parts: int
+
+
+def pair_of(data: bytes, base: int, caplen: int, link: int) -> int:
+    """A number that is the same for every packet between two addresses, whichever way it
+    goes, and for the ICMP errors that quote them; 0 for a frame without an IP header.
+    (The XOR of the addresses' last bytes: the bytes that vary most between hosts.)"""
+    end = base + caplen
+    version, off, _ = ip_start(link, data, base, end)
+    if version == 4 and off + 20 <= end:
+        a, b = data[off + 15], data[off + 19]
+        # ICMP and not fragmented: every fragment of a datagram must go where the first goes
+        if data[off + 9] == 1 and not (data[off + 6] & 0x3F or data[off + 7]):
+            icmp = off + (data[off] & 15) * 4
+            quoted = icmp + 8
+            if quoted + 20 <= end and data[icmp] in _ICMP4_ERRORS:
+                a, b = data[quoted + 15], data[quoted + 19]
+        return a ^ b
+    if version == 6 and off + 40 <= end:
+        a, b = data[off + 23], data[off + 39]
+        icmp = off + 40
+        quoted = icmp + 8
+        if data[off + 6] == 58 and quoted + 40 <= end and data[icmp] in _ICMP6_ERRORS:
+            a, b = data[quoted + 23], data[quoted + 39]
+        return a ^ b
+    return 0
