@@ -8,8 +8,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-
 from lurewatch.pipeline.log_workers import Batch, FileDone, read_in_workers
 from lurewatch.pipeline.writer import IngestSummary, Writer
 from lurewatch.readers.records import Reject
@@ -45,27 +43,20 @@ def ingest_evtx(
     reader = EvtxBatches()
     try:
         for path in paths:
-            _take(reader.read(path, summary.unused), writer, summary, on_reject)
+            _take(reader.read(path, summary.unused), writer, on_reject)
             if on_progress:
                 on_progress(sizes[path])
-        _take(reader.finish(summary.unused), writer, summary, on_reject)
+        _take(reader.finish(summary.unused), writer, on_reject)
     finally:
         reader.close()
 
 
-def _take(
-    items: Iterator[Any], writer: Writer, summary: IngestSummary, on_reject: RejectFn
-) -> None:
+def _take(items: Iterator[Any], writer: Writer, on_reject: RejectFn) -> None:
     for item in items:
         if isinstance(item, Reject):
             on_reject(item)
-            continue
-        table, got = item
-        if isinstance(got, pa.Table):
-            writer.add_columns(table, got)
         else:
-            summary.read[table] += 1
-            writer.add(table, got)
+            writer.add_read(*item)
 
 
 def _size(path: Path) -> int:

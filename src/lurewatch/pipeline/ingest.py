@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import gc
 import os
 import threading
 from collections import Counter
@@ -153,13 +154,8 @@ def _ingest_logs(
         for item in items:
             if isinstance(item, Reject):
                 _record_reject(writer, summary, summary.run_id, item)
-                continue
-            table, row = item
-            if isinstance(row, pa.Table):
-                writer.add_columns(table, row)
-                continue
-            summary.read[table] += 1
-            writer.add(table, row)
+            else:
+                writer.add_read(*item)
         if on_progress:
             on_progress(_size(inp))
 
@@ -224,9 +220,15 @@ def ingest_paths(
     items = _items(mail, slots, stop)
     pool = None
     if workers > 1:
-        pool = worker_context().Pool(
-            workers, initializer=_init_worker, initargs=(settings, resolver)
-        )
+        # The workers share the parent's heap until they write to it; frozen objects are not
+        # walked by the workers' collections, so their pages stay shared (smaller PSS).
+        gc.freeze()
+        try:
+            pool = worker_context().Pool(
+                workers, initializer=_init_worker, initargs=(settings, resolver)
+            )
+        finally:
+            gc.unfreeze()
         # A chunk is sent once whole: it must fit in the slots, or the feeder waits for ever.
         chunk = min(8, in_flight)
         results: Iterator[tuple[int, EmailRows | Reject]] = pool.imap(_work, items, chunk)

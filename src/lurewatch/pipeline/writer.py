@@ -91,6 +91,14 @@ class Writer:
         self.summary.read[table] += batch.num_rows
         self.columns.add(table, batch, None if ids_hashed else self.id_sql.get(table))
 
+    def add_read(self, table: str, read: dict[str, Any] | pa.Table) -> None:
+        """What a log reader gave for `table`: one row, or a column batch to hash and store."""
+        if isinstance(read, pa.Table):
+            self.add_columns(table, read)
+        else:
+            self.summary.read[table] += 1
+            self.add(table, read)
+
     def _added(self, table: str, rows: int, added: int) -> None:
         # Called from the batcher's writing thread as well as this one.
         with self.lock:
