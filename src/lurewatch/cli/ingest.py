@@ -55,7 +55,13 @@ def ingest(
     db: DbOpt = DEFAULT_DB,
     config: ConfigOpt = None,
     offline: OfflineOpt = False,
-    workers: Annotated[int, typer.Option(help="Worker processes (0: one per core).")] = 0,
+    workers: Annotated[
+        int,
+        typer.Option(
+            help="Worker processes for mail, folders of EVTX logs and large captures"
+            " (0: one per core)."
+        ),
+    ] = 0,
     json: JsonOpt = False,
 ) -> None:
     """Read mail (.eml, mbox, Maildir) into the store, verifying each message's sender."""
