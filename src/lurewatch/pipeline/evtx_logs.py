@@ -28,6 +28,9 @@ def ingest_evtx(
     """Every record of `paths` into the writer; `on_progress` gets each file's size once read."""
     sizes = {p: _size(p) for p in paths}
     if workers > 1 and len(paths) > 1:
+        # The workers open databases of their own: they are forked while no write of this
+        # process's database is under way, so no lock of its is held in their copy.
+        writer.columns.wait()
         # Each worker's database takes one core: the workers and the store share the rest.
         make = functools.partial(EvtxBatches, threads=1)
         for item in read_in_workers(paths, make, workers):

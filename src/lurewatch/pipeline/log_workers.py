@@ -141,12 +141,16 @@ def read_in_workers(
         p.start()
     finished: set[Path] = set()
     ended = 0  # workers that sent their last rows
+    looked_again = False
     try:
         while ended < count:
             try:
                 item = out.get(timeout=1.0)
             except queue.Empty:
                 if any(p.is_alive() for p in procs):
+                    continue
+                if not looked_again:  # what they sent just before ending may still come
+                    looked_again = True
                     continue
                 # Every worker is gone (killed, or crashed inside a parser): what they did
                 # not finish is reported, never waited for.

@@ -59,12 +59,16 @@ def read_pcap_in_shares(
     for p in procs:
         p.start()
     done = 0
+    looked_again = False
     try:
         while done < processes:
             try:
                 message = out.get(timeout=1.0)
             except queue.Empty:
                 if any(p.is_alive() for p in procs):
+                    continue
+                if not looked_again:  # what they sent just before ending may still come
+                    looked_again = True
                     continue
                 lost = processes - done
                 yield Reject(

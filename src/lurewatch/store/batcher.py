@@ -74,9 +74,10 @@ class ArrowBatcher:
         self.pending.clear()
         self.rows.clear()
         self.bytes.clear()
-        self._wait()
+        self.wait()
 
-    def _wait(self) -> None:
+    def wait(self) -> None:
+        """Until the write in flight, if any, is done; raises what it raised."""
         if self._writing is not None:
             self._writing.join()
             self._writing = None
@@ -85,7 +86,7 @@ class ArrowBatcher:
             raise error
 
     def _write(self, key: Key, batch: pa.Table) -> None:
-        self._wait()
+        self.wait()
         table, id_sql = key
 
         def write() -> None:

@@ -60,6 +60,15 @@ def fragments(src: str, dst: str, datagram: bytes, ident: int) -> list[bytes]:
     return out
 
 
+def icmp6_error_after_options(quoted: bytes, n: int) -> bytes:
+    """A router's ICMPv6 destination unreachable about `quoted`, behind hop-by-hop options."""
+    body = struct.pack("!BBHI", 1, 4, 0, 0) + quoted[:48]
+    options = bytes([58, 0, 1, 4, 0, 0, 0, 0])
+    router, host = socket.inet_pton(socket.AF_INET6, "2001:db8::1"), quoted[8:24]
+    head = struct.pack("!IHBB16s16s", 0x60000000, len(options) + len(body), 0, 64, router, host)
+    return head + options + body
+
+
 def many_pairs() -> list[Frame]:
     """Traffic among many hosts, so every share gets some, with the cases that cross flows."""
     frames: list[Frame] = list(mixed_traffic())
@@ -80,9 +89,18 @@ def many_pairs() -> list[Frame]:
         error = icmp_error(3, 3, quoted)
         frames.append((T0 + 40.5 + n, ether(ip_packet(server, client, error, 1))))
         if n % 3 == 0:  # a router's error about the same query: another pair quotes this one
+            # (a code of its own each time: see test_router_errors_of_one_kind_may_split)
             frames.append(
                 (T0 + 40.6 + n, ether(ip_packet(ROUTER, client, icmp_error(11, n, quoted), 1)))
             )
+            client6, server6 = f"2001:db8::{n + 1:x}", "2001:db8::99"
+            quoted6 = ip_packet(client6, server6, udp(5353, 5353, b"q" * 12), 17)
+            frames.append((T0 + 40.7 + n, ether(quoted6, v6=True)))
+            frames.append((T0 + 40.8 + n, ether(icmp6_error_after_options(quoted6, n), v6=True)))
+        # an ICMP packet with a header length below the minimum: judged by its addresses
+        broken = bytearray(ip_packet(server, client, icmp_error(3, 3, quoted), 1))
+        broken[0] = 0x43
+        frames.append((T0 + 40.9 + n, ether(bytes(broken))))
         frames.append((T0 + 41 + n, ether(ip_packet(client, server, icmp_echo(False), 1))))
         frames.append((T0 + 41.1 + n, ether(ip_packet(server, client, icmp_echo(True), 1))))
         stray = tcp(44000 + n, 8080, RST | ACK, seq=5, ack=6)
@@ -97,6 +115,14 @@ def many_pairs() -> list[Frame]:
         big = bytes(udp(6000 + n, 7000, b"z" * 40))
         for part in fragments(client, server, big, 300 + n):
             frames.append((T0 + 44 + n, ether(part)))
+    # ICMP with a four-word IP header: read as usual, its "ICMP type" would be the first byte
+    # of the destination address (11, an error type) and its "quoted" addresses the payload's
+    for k, first in enumerate((0, 7, 50, 99)):
+        head = struct.pack(
+            "!BBHHHBBH4s4s", 0x44, 0, 60, 1, 0, 64, 1, 0,
+            socket.inet_aton("10.0.0.5"), socket.inet_aton("11.0.0.9"),
+        )  # fmt: skip
+        frames.append((T0 + 59 + k / 10, ether(head + bytes(range(first, first + 40)))))
     # an error about a packet nobody sent
     ghost = ip_packet("10.0.9.9", "203.0.113.9", udp(1, 2, b"g" * 8), 17)
     frames.append((T0 + 60, ether(ip_packet(ROUTER, "10.0.9.9", icmp_error(3, 1, ghost), 1))))
@@ -202,3 +228,32 @@ def test_ingest_analyses_a_large_capture_in_processes(
     assert calls == [2]  # one process per worker, for the second run only
     assert stored[2] == stored[1]
     assert len(stored[1][0]) > 20 and stored[1][1]
+
+
+def test_router_errors_of_one_kind_may_split_into_a_flow_per_share(tmp_path: Path) -> None:
+    # One router, one host, the same ICMP type and code, about conversations of both shares
+    # (the documented difference of lurewatch.net.pcap.shard): the same packets and findings,
+    # in more flow rows.
+    frames: list[Frame] = []
+    for n in range(8):
+        server = f"198.51.100.{n + 1}"
+        quoted = ip_packet("10.0.1.2", server, udp(33434 + n, 33434, b"t" * 12), 17)
+        frames.append((T0 + n, ether(quoted)))
+        frames.append(
+            (T0 + n + 0.1, ether(ip_packet(ROUTER, "10.0.1.2", icmp_error(11, 0, quoted), 1)))
+        )
+    path = write_pcap(tmp_path / "trace.pcap", frames)
+    rows, rejects, unused = analysed(path, None)
+    shared, shared_rejects, shared_unused, _ = in_shares(path, 2)
+
+    def icmp_flows(found: list[str]) -> list[dict[str, Any]]:
+        flows = [json.loads(r)[1] for r in found if json.loads(r)[0] == "flow"]
+        return [f for f in flows if f.get("network.transport") == "icmp"]
+
+    def findings(found: list[str]) -> list[str]:
+        return sorted(r for r in found if json.loads(r)[0] == "net_anomaly")
+
+    assert len(icmp_flows(rows)) == 1 and len(icmp_flows(shared)) == 2
+    assert sum(f["source.packets"] for f in icmp_flows(shared)) == 8
+    assert findings(shared) == findings(rows) == []  # every error quotes a packet seen
+    assert shared_rejects == rejects and shared_unused == unused

@@ -10,6 +10,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pyarrow as pa
 import pytest
 from tests.conftest import data_dir
@@ -115,3 +116,16 @@ def test_a_few_records_are_mapped_one_by_one(
     reference, bulk, _, _, items = both(logs[0])
     assert bulk == reference
     assert not any(isinstance(i, tuple) and isinstance(i[1], pa.Table) for i in items)
+
+
+def test_records_of_a_statement_the_database_fails_on_are_mapped_one_by_one(
+    logs: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def fail(*args: Any, **kwargs: Any) -> Any:
+        raise duckdb.OutOfMemoryException("could not allocate block of 262144 bytes")
+
+    monkeypatch.setattr(bulk_map.Mapper, "map", fail)
+    path = next(p for p in logs if p.name == MULTI_CHUNK)
+    reference, bulk, reference_unused, bulk_unused, items = both(path)
+    assert bulk == reference and bulk_unused == reference_unused
+    assert reference[0], "the log has rows"

@@ -7,14 +7,23 @@ datagrams. An ICMP error goes to the reader of the conversation it quotes, which
 check of errors about packets never seen can look for it. Frames that carry no IP go to the
 first reader, as does whatever is too short to tell.
 
-The one difference from a single reader: ICMP errors of one type that one router sends one
-host about conversations owned by different readers are counted as one flow per reader.
+Where the result differs from a single reader's, and why it is left so:
+- ICMP errors of one type and code that one router sends one host (a traceroute to several
+  destinations, say) about conversations of different readers are counted as one ICMP flow
+  per reader: the same packets, in more flow rows. Sending them with their own addresses
+  instead would keep that flow whole but make the check of errors about unseen packets look
+  in the wrong table, and raise false alarms.
+- A fragmented ICMP error goes by its own addresses, as its later fragments (which hold no
+  ICMP header) must; the check of the packet it quotes may then miss the flow. ICMP errors
+  are small enough never to be fragmented in practice.
+- Each reader keeps its own cap on findings that belong to no flow.
 """
 
 from __future__ import annotations
 
 from typing import NamedTuple
 
+from lurewatch.net.pcap.headers import walk_ipv6
 from lurewatch.net.pcap.linktypes import ip_start
 
 _ICMP4_ERRORS = frozenset({3, 4, 5, 11, 12})  # unreachable, quench, redirect, time, parameter
@@ -34,18 +43,31 @@ def pair_of(data: bytes, base: int, caplen: int, link: int) -> int:
     version, off, _ = ip_start(link, data, base, end)
     if version == 4 and off + 20 <= end:
         a, b = data[off + 15], data[off + 19]
-        # ICMP and not fragmented: every fragment of a datagram must go where the first goes
-        if data[off + 9] == 1 and not (data[off + 6] & 0x3F or data[off + 7]):
-            icmp = off + (data[off] & 15) * 4
+        vhl = data[off]
+        # A well-formed ICMP header, not fragmented: every fragment of a datagram must go
+        # where the first goes (a malformed header is judged by the addresses alone).
+        if (
+            data[off + 9] == 1
+            and vhl >> 4 == 4
+            and vhl & 15 >= 5
+            and not (data[off + 6] & 0x3F or data[off + 7])
+        ):
+            icmp = off + (vhl & 15) * 4
             quoted = icmp + 8
             if quoted + 20 <= end and data[icmp] in _ICMP4_ERRORS:
                 a, b = data[quoted + 15], data[quoted + 19]
         return a ^ b
     if version == 6 and off + 40 <= end:
         a, b = data[off + 23], data[off + 39]
-        icmp = off + 40
+        walk = walk_ipv6(data, off + 40, data[off + 6], end)  # past any extension headers
+        icmp = walk.offset
         quoted = icmp + 8
-        if data[off + 6] == 58 and quoted + 40 <= end and data[icmp] in _ICMP6_ERRORS:
+        if (
+            walk.proto == 58
+            and walk.fragment is None
+            and quoted + 40 <= end
+            and data[icmp] in _ICMP6_ERRORS
+        ):
             a, b = data[quoted + 23], data[quoted + 39]
         return a ^ b
     return 0

@@ -8,7 +8,8 @@ and mapped by one statement per `GATHER` records. Damaged chunks and gaps are re
 the record path (`evtx_reader.records`), records of Sysmon IDs no table uses are counted
 without a parse, and the records the database leaves (those that become rejects) are mapped
 one by one by `evtx_reader.map_record`, so every reason reads the same. Fewer records than
-`bulk_map.BULK_MIN` are mapped one by one too: planning the statement would cost more.
+`bulk_map.BULK_MIN` are mapped one by one too: planning the statement would cost more; so are
+all the records of a statement the database fails on.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -65,21 +67,24 @@ class EvtxBatches:
         self._files, self._lines, self._docs, self._owner = [], [], [], []
         for f in files:  # the counts of records mapped now go to the file being read
             f.unused = unused
-        if len(docs) < bulk_map.BULK_MIN:
-            left: list[int] = list(range(len(docs)))
-        else:
+        left: list[int] = list(range(len(docs)))
+        if len(docs) >= bulk_map.BULK_MIN:
             names = pa.array([f.path for f in files], pa.string())
             table = bulk_map.documents(
                 pa.array(lines, pa.int64()),
                 pa.array(docs, pa.large_string()),
                 pc.take(names, pa.array(owner, pa.int32())),
             )
-            tables, counts, rest = self._mapper.map(table, "E", numbered=True)
+            try:
+                tables, counts, rest = self._mapper.map(table, "E", numbered=True)
+            except duckdb.Error:  # the record path maps them all instead: nothing is lost
+                tables = {}
+            else:
+                count_unused(counts, unused)
+                left = rest.column("seq").to_pylist()
             for name, batch in tables.items():
                 if batch.num_rows:
                     yield name, batch
-            count_unused(counts, unused)
-            left = rest.column("seq").to_pylist()
         for i in left:
             item = map_record(lines[i], docs[i], files[owner[i]])
             if item is not None:
