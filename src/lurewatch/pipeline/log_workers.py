@@ -158,6 +158,14 @@ def read_in_workers(
                     if path not in finished:
                         yield Reject("file", str(path), None, "the process reading it ended early")
                         yield FileDone(path)
+                # A reader may hold rows of files it had finished (EVTX gathers them).
+                yield Reject(
+                    "file",
+                    "(worker processes)",
+                    None,
+                    f"{count - ended} of {count} worker processes ended early: rows of the files "
+                    "they had read and not yet sent are missing",
+                )
                 return
             if item == _WORKER_DONE:
                 ended += 1

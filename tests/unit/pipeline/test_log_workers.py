@@ -5,6 +5,7 @@ reject while the others are read."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -73,3 +74,18 @@ def test_every_file_is_read_once_across_workers(tmp_path: Path, monkeypatch: Any
     assert reasons.count("invalid JSON") == 4
     broken = [r for r in rejects if "broken" in r.path and "damaged beyond reading" in r.reason]
     assert len(broken) == 1
+
+
+class Dying(Reader):
+    """Reads its files, then its process dies before it sends what it holds back."""
+
+    def finish(self, unused: Counter[str]) -> Iterator[Any]:
+        os._exit(1)
+        yield from ()
+
+
+def test_workers_that_die_holding_rows_say_so(tmp_path: Path) -> None:
+    paths = [tmp_path / f"log-{n}.evtx" for n in (3, 4)]
+    items = list(read_in_workers(paths, Dying, workers=2))
+    rejects = [i for i in items if isinstance(i, Reject)]
+    assert any("2 of 2 worker processes ended early" in r.reason for r in rejects)
