@@ -95,13 +95,13 @@ def _work(make: Callable[[], BatchReader], tasks: Any, out: Any) -> None:
             try:
                 send(reader.read(path, unused))
             except Exception as exc:  # one broken file never stops the run
-                out.put(_failed(str(path), "reading", exc))
+                out.put(failed(str(path), "reading", exc))
             out.put(FileDone(path, unused))
         unused = Counter()
         try:
             send(reader.finish(unused))
         except Exception as exc:
-            out.put(_failed("(records gathered from several files)", "mapping", exc))
+            out.put(failed("(records gathered from several files)", "mapping", exc))
         out.put(FileDone(None, unused))
     finally:
         reader.close()
@@ -111,7 +111,8 @@ def _work(make: Callable[[], BatchReader], tasks: Any, out: Any) -> None:
     out.put(_WORKER_DONE)
 
 
-def _failed(where: str, doing: str, exc: Exception) -> Reject:
+def failed(where: str, doing: str, exc: Exception) -> Reject:
+    """The reject of a worker's unexpected error, on one line."""
     reason = f"unexpected error while {doing}: {type(exc).__name__}: {exc}"
     return Reject("file", where, None, reason.splitlines()[0][:300])
 
@@ -140,41 +141,61 @@ def read_in_workers(
     for p in procs:
         p.start()
     finished: set[Path] = set()
-    ended = 0  # workers that sent their last rows
+    for item in listen(out, procs, lambda message: message == _WORKER_DONE):
+        if isinstance(item, Ended):
+            # Every worker is gone (killed, or crashed inside a parser): what they did not
+            # finish is reported, never waited for.
+            for path in paths:
+                if path not in finished:
+                    yield Reject("file", str(path), None, "the process reading it ended early")
+                    yield FileDone(path)
+            # A reader may hold rows of files it had finished (EVTX gathers them).
+            yield Reject(
+                "file",
+                "(worker processes)",
+                None,
+                f"{item.missing} of {count} worker processes ended early: rows of the files "
+                "they had read and not yet sent are missing",
+            )
+            return
+        if item == _WORKER_DONE:
+            continue
+        if isinstance(item, FileDone) and item.path is not None:
+            finished.add(item.path)
+        yield item
+
+
+@dataclass
+class Ended:
+    """Every process is gone, `missing` of them without their last message."""
+
+    missing: int
+
+
+def listen(out: Any, procs: list[Any], is_last: Callable[[Any], bool]) -> Iterator[Any]:
+    """The messages worker processes put on `out`, their last messages too, until each has
+    sent its last (`is_last`); or, once every process is gone and a last look found nothing
+    more, `Ended`. Processes still running when this stops early are terminated; all are
+    joined."""
+    ended = 0
     looked_again = False
     try:
-        while ended < count:
+        while ended < len(procs):
             try:
-                item = out.get(timeout=1.0)
+                message = out.get(timeout=1.0)
             except queue.Empty:
                 if any(p.is_alive() for p in procs):
                     continue
                 if not looked_again:  # what they sent just before ending may still come
                     looked_again = True
                     continue
-                # Every worker is gone (killed, or crashed inside a parser): what they did
-                # not finish is reported, never waited for.
-                for path in paths:
-                    if path not in finished:
-                        yield Reject("file", str(path), None, "the process reading it ended early")
-                        yield FileDone(path)
-                # A reader may hold rows of files it had finished (EVTX gathers them).
-                yield Reject(
-                    "file",
-                    "(worker processes)",
-                    None,
-                    f"{count - ended} of {count} worker processes ended early: rows of the files "
-                    "they had read and not yet sent are missing",
-                )
+                yield Ended(len(procs) - ended)
                 return
-            if item == _WORKER_DONE:
+            if is_last(message):
                 ended += 1
-                continue
-            if isinstance(item, FileDone) and item.path is not None:
-                finished.add(item.path)
-            yield item
+            yield message
     finally:
         for p in procs:
-            if p.is_alive() and ended < count:
+            if p.is_alive() and ended < len(procs):
                 p.terminate()
             p.join()

@@ -8,14 +8,13 @@ cost more than they save, and a folder of small captures would pay it for every 
 from __future__ import annotations
 
 import gc
-import queue
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from lurewatch.net.pcap import Shard, read_pcap
-from lurewatch.pipeline.log_workers import QUEUE_DEPTH, worker_context
+from lurewatch.pipeline.log_workers import QUEUE_DEPTH, Ended, failed, listen, worker_context
 from lurewatch.readers.records import Reject
 
 SHARD_MIN_BYTES = 64 << 20
@@ -40,8 +39,7 @@ def _analyse(path: Path, shard: Shard, out: Any) -> None:
                 out.put(batch)
                 batch = []
     except Exception as exc:  # one share failing is reported; the others go on
-        reason = f"unexpected error while analysing part {shard.part + 1} of {shard.parts}"
-        batch.append(Reject("file", str(path), None, f"{reason}: {type(exc).__name__}: {exc}"))
+        batch.append(failed(str(path), f"analysing part {shard.part + 1} of {shard.parts}", exc))
     out.put(batch)
     out.put(_Done(unused))
 
@@ -58,30 +56,16 @@ def read_pcap_in_shares(
     ]
     for p in procs:
         p.start()
-    done = 0
-    looked_again = False
-    try:
-        while done < processes:
-            try:
-                message = out.get(timeout=1.0)
-            except queue.Empty:
-                if any(p.is_alive() for p in procs):
-                    continue
-                if not looked_again:  # what they sent just before ending may still come
-                    looked_again = True
-                    continue
-                lost = processes - done
-                yield Reject(
-                    "file", str(path), None, f"{lost} of the processes analysing it ended early"
-                )
-                return
-            if isinstance(message, _Done):
-                unused.update(message.unused)
-                done += 1
-            else:
-                yield from message
-    finally:
-        for p in procs:
-            if p.is_alive() and done < processes:
-                p.terminate()
-            p.join()
+    for message in listen(out, procs, lambda message: isinstance(message, _Done)):
+        if isinstance(message, Ended):
+            yield Reject(
+                "file",
+                str(path),
+                None,
+                f"{message.missing} of the processes analysing it ended early",
+            )
+            return
+        if isinstance(message, _Done):
+            unused.update(message.unused)
+        else:
+            yield from message

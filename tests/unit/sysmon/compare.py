@@ -3,6 +3,9 @@ their event ids as stored, in a fixed order, and the rejects."""
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -31,3 +34,17 @@ def comparable(items: list[Any]) -> tuple[Rows, list[tuple[Any, ...]]]:
         else:
             tables.setdefault(table, []).append(tuple(rows.get(c) for c in names))
     return {t: sorted(v, key=repr) for t, v in tables.items()}, sorted(rejects, key=repr)
+
+
+Reader = Callable[[Path, Counter[str]], Iterable[Any]]
+
+
+def both(
+    reference_reader: Reader, bulk_reader: Reader, path: Path
+) -> tuple[Any, Any, Counter[str], Counter[str], list[Any]]:
+    """(reference, bulk) outputs in comparable form, their unused counts, and the bulk items."""
+    reference_unused: Counter[str] = Counter()
+    bulk_unused: Counter[str] = Counter()
+    reference = comparable(list(reference_reader(path, reference_unused)))
+    items = list(bulk_reader(path, bulk_unused))
+    return reference, comparable(items), reference_unused, bulk_unused, items

@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 import pyarrow as pa
 import pytest
-from tests.unit.sysmon.compare import comparable
+from tests.unit.sysmon import compare
 
 from lurewatch.readers.sysmon import bulk_json, bulk_map, read_sysmon_json, sysmon_json_batches
 from lurewatch.schema import column_names
@@ -188,11 +188,7 @@ def write_lines(path: Path, docs: list[Any], extra: list[bytes] = ()) -> Path:  
 
 
 def both(path: Path) -> tuple[Any, Any, Counter[str], Counter[str], list[Any]]:
-    reference_unused: Counter[str] = Counter()
-    bulk_unused: Counter[str] = Counter()
-    reference = comparable(list(read_sysmon_json(path, reference_unused)))
-    bulk_items = list(sysmon_json_batches(path, bulk_unused))
-    return reference, comparable(bulk_items), reference_unused, bulk_unused, bulk_items
+    return compare.both(read_sysmon_json, sysmon_json_batches, path)
 
 
 @pytest.mark.parametrize("first", ["flat", "winlog", "event"])

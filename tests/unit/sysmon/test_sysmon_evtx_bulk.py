@@ -14,6 +14,7 @@ import duckdb
 import pyarrow as pa
 import pytest
 from tests.conftest import data_dir
+from tests.unit.sysmon import compare
 from tests.unit.sysmon.compare import comparable
 
 from lurewatch.readers.sysmon import bulk_map, evtx_bulk, read_sysmon_evtx
@@ -38,11 +39,7 @@ def bulk_even_for_a_few_records(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def both(path: Path) -> tuple[Any, Any, Counter[str], Counter[str], list[Any]]:
-    reference_unused: Counter[str] = Counter()
-    bulk_unused: Counter[str] = Counter()
-    reference = comparable(list(read_sysmon_evtx(path, reference_unused)))
-    items = list(sysmon_evtx_batches(path, bulk_unused))
-    return reference, comparable(items), reference_unused, bulk_unused, items
+    return compare.both(read_sysmon_evtx, sysmon_evtx_batches, path)
 
 
 def test_every_real_log_maps_as_on_the_record_path(logs: list[Path]) -> None:
