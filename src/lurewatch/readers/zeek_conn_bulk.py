@@ -16,13 +16,13 @@ connection's uid (`flow.id`) identifies it in the log.
 from __future__ import annotations
 
 import gzip
-import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, cast
 
+import numpy as np
 import orjson
 
 from lurewatch.readers.log_stream import GZIP_MAGIC, STREAM_ERRORS
@@ -36,7 +36,6 @@ from lurewatch.store.db import Store, q
 KIND = "zeek"
 _REQUIRED = ("ts", "uid", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "proto")
 _HEAD_BYTES = 1 << 16
-_BLANK_LINE = re.compile(rb"\n(?=\n)")
 _SCAN_CHUNK = 1 << 22
 
 
@@ -105,9 +104,11 @@ def count_data_lines(path: Path) -> int | None:
     more than once: concatenated logs carry one header per part, for the record reader.
 
     Counting here, in the pass that looks for headers anyway, tells how many records the file
-    holds (DuckDB's reader skips blank lines without a word). Comments are rare after the
-    header, so a chunk is searched for them only when it holds a `#` at all: a one-byte search
-    runs several times faster than the two-byte counts."""
+    holds (DuckDB's reader skips blank lines without a word). This pass runs beside DuckDB's
+    insert on the same cores, so it is kept cheap: the newlines of a chunk are found once (a
+    vectorised compare), which gives both the line count and the blank lines (two newlines in a
+    row); comments are rare after the header, so a chunk is searched for them only when it holds
+    a `#` at all."""
     lines = comments = blanks = fields = 0
     # The previous chunk's last bytes go before the next: a mark cut by the read size is still
     # found, and 8 bytes cannot hold a whole `\n#fields\t` to be counted twice. A file starts
@@ -117,17 +118,19 @@ def count_data_lines(path: Path) -> int | None:
     try:
         with _open(path) as fh:
             while chunk := fh.read(_SCAN_CHUNK):
-                joined = tail + chunk
-                start = len(tail) - 1  # two-byte marks may begin at the tail's last byte
-                lines += chunk.count(b"\n")
-                if joined.count(b"\n\n", start):  # rare; runs of them overlap, so count exactly
-                    blanks += len(_BLANK_LINE.findall(joined, start))
-                if b"#" in joined:
+                newlines = np.flatnonzero(np.frombuffer(chunk, dtype=np.uint8) == 10)
+                lines += len(newlines)
+                blanks += int(np.count_nonzero(np.diff(newlines) == 1))
+                if tail.endswith(b"\n") and chunk.startswith(b"\n"):
+                    blanks += 1  # a blank line whose two newlines the read size parted
+                if b"#" in chunk or b"#" in tail:
+                    joined = tail + chunk
+                    start = len(tail) - 1  # two-byte marks may begin at the tail's last byte
                     comments += joined.count(b"\n#", start)
                     fields += joined.count(b"\n#fields\t")
                     if fields > 1:
                         return None
-                tail, last = joined[-8:], chunk
+                tail, last = (tail + chunk[-8:])[-8:], chunk
     except (*STREAM_ERRORS, OSError):
         return None  # damaged: the record-by-record reader reports where
     if lines and not last.endswith(b"\n"):

@@ -204,7 +204,7 @@ def test_record_count_does_not_depend_on_where_reads_cut_the_file(
     tmp_path: Path, chunk: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Marks cut by the read size (`\\n#`, `\\n\\n`, `\\n#fields\\t`) are still counted once."""
-    text = conn_log(ROWS[:3]) + "\n\n" + "#close\t2020\n" + "\n"
+    text = conn_log(ROWS[:3]) + "\n\n\n\n" + "#close\t2020\n" + "\n"
     log = tmp_path / "conn.log"
     log.write_text(text)
     monkeypatch.setattr(zeek_conn_bulk, "_SCAN_CHUNK", chunk)

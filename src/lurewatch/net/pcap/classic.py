@@ -13,6 +13,7 @@ rows handed out. With a shard, the loop skips the packets of the pairs other rea
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Iterator
 
 from lurewatch.net.pcap.capture import MAX_RECORD, PcapRecords
@@ -59,6 +60,10 @@ def classic_packets(
     scale, link = records.scale, records.link
     ethernet = link == ETHERNET
     mine, shares = shard if shard is not None else (0, 1)
+    # With a shard, the record header and the bytes that choose an Ethernet IPv4 packet's share
+    # (pair_of) in one unpack: most records are skipped, and this is all they cost.
+    view = struct.Struct(records.record.format + "12xBB9xB5xB3xB").unpack_from
+    view_size = 16 + 34
     number = snapped = 0
     ts = 0.0
     buf, pos = b"", 0
@@ -68,7 +73,13 @@ def classic_packets(
             pos, end_buf = 0, len(buf)
             first_in_chunk = number
             while pos + 16 <= end_buf:
-                sec, frac, caplen, wirelen = unpack_record(buf, pos)
+                if shares > 1 and pos + view_size <= end_buf:
+                    sec, frac, caplen, wirelen, type_hi, type_lo, proto, last_a, last_b = view(
+                        buf, pos
+                    )
+                else:
+                    sec, frac, caplen, wirelen = unpack_record(buf, pos)
+                    type_hi = -1  # the share, if any, is worked out by pair_of
                 base = pos + 16
                 if base + caplen > end_buf:  # the record continues in the next chunk
                     if caplen > MAX_RECORD:
@@ -80,14 +91,8 @@ def classic_packets(
                 ts = sec + frac * scale
                 if shares > 1:
                     # Ethernet, IPv4, not ICMP: the pair's two bytes at fixed places (pair_of)
-                    if (
-                        ethernet
-                        and caplen >= 34
-                        and buf[base + 12] == 8
-                        and buf[base + 13] == 0
-                        and buf[base + 23] != 1
-                    ):
-                        pair = buf[base + 29] ^ buf[base + 33]
+                    if ethernet and caplen >= 34 and type_hi == 8 and type_lo == 0 and proto != 1:
+                        pair = last_a ^ last_b
                     else:
                         pair = pair_of(buf, base, caplen, link)
                     if pair % shares != mine:
