@@ -15,6 +15,7 @@ from pathlib import Path
 
 from lurewatch.readers.zeek import ZeekRecord, read_zeek
 
+# The columns of Zeek's default conn.log, in its order.
 FIELDS = [
     "ts",
     "uid",
@@ -29,8 +30,13 @@ FIELDS = [
     "resp_bytes",
     "conn_state",
     "local_orig",
+    "local_resp",
     "missed_bytes",
     "history",
+    "orig_pkts",
+    "orig_ip_bytes",
+    "resp_pkts",
+    "resp_ip_bytes",
     "tunnel_parents",
 ]
 TYPES = [
@@ -47,8 +53,13 @@ TYPES = [
     "count",
     "string",
     "bool",
+    "bool",
     "count",
     "string",
+    "count",
+    "count",
+    "count",
+    "count",
     "set[string]",
 ]
 COLUMNS = {"ts", "id.orig_h", "id.resp_h", "id.resp_p", "proto", "orig_bytes", "resp_bytes"}
@@ -64,9 +75,21 @@ _MIX = (
     (1, "tcp", 443, "ssl", "OTH", "DdA"),
 )
 _KINDS = [k for share, *k in _MIX for _ in range(share)]
+_BASE62 = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _uid(rng: random.Random) -> str:
+    """A connection uid as Zeek writes it: "C" and a random number in base 62."""
+    n = rng.getrandbits(96)
+    out = []
+    while n:
+        n, d = divmod(n, 62)
+        out.append(_BASE62[d])
+    return "C" + "".join(out)
 
 
 def write_conn_log(path: Path, rows: int) -> None:
+    """`rows` connections of 2,000 hosts to 20,000 servers, with Zeek's default columns."""
     rng = random.Random(7)
     with path.open("w") as fh:
         fh.write(
@@ -77,10 +100,17 @@ def write_conn_log(path: Path, rows: int) -> None:
         for i in range(rows):
             ts += rng.random() / 10
             proto, port, service, state, history = _KINDS[i % len(_KINDS)]
+            host, server = rng.randrange(2000), rng.randrange(20_000)
+            sent, got = rng.randrange(40, 5000), rng.randrange(0, 90_000)
+            opkts, rpkts = 2 + sent // 1400, 1 + got // 1400
+            answered = state != "S0"
             fh.write(
-                f"{ts:.6f}\tC{i:017x}\t10.0.{i % 256}.{i % 200}\t{rng.randint(1024, 65535)}"
-                f"\t93.184.{i % 100}.1\t{port}\t{proto}\t{service}\t{rng.random():.6f}"
-                f"\t{i % 5000}\t{i % 9000}\t{state}\tT\t0\t{history}\t(empty)\n"
+                f"{ts:.6f}\t{_uid(rng)}\t10.{host >> 8}.{host & 255}.{10 + host % 200}"
+                f"\t{rng.randint(1024, 65535)}\t{23 + server % 180}.{server % 251}.{server >> 7}.{server % 97}"
+                f"\t{port}\t{proto}\t{service}\t{rng.random() * 30:.6f}"
+                f"\t{sent}\t{got if answered else 0}\t{state}\tT\tF\t0\t{history}"
+                f"\t{opkts}\t{sent + 40 * opkts}\t{rpkts if answered else 0}"
+                f"\t{got + 40 * rpkts if answered else 0}\t(empty)\n"
             )
 
 

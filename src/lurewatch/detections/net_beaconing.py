@@ -10,8 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import ibis
-
 from lurewatch.baselines.flows import ORG, destination_rows, outbound
 from lurewatch.detections.base import Example, Finding, QueryDetection, Severity
 from lurewatch.detections.context import DetectionContext
@@ -28,6 +26,7 @@ from lurewatch.detections.net_evidence import (
     scopes,
     when,
 )
+from lurewatch.store.memtable import key_table
 
 RULE = "net_beaconing"
 
@@ -50,7 +49,7 @@ def _evidence(ctx: DetectionContext, found: list[dict[str, Any]]) -> dict[tuple[
         return {}
     f = ctx.store.table("flow")
     f = only(f, "source.ip", (s["source.ip"] for s in found))
-    keys = ibis.memtable({k: [s[k] for s in found] for k in SERIES})
+    keys = key_table({k: [s[k] for s in found] for k in SERIES})
     o = outbound(ctx.store, ctx.settings, f, scopes(ctx)).semi_join(keys, list(SERIES))
     return sample_flows(ctx, o, list(SERIES))
 

@@ -20,6 +20,7 @@ from lurewatch.enrich.process_identity import PORT_NAMES
 from lurewatch.ids import event_id
 from lurewatch.net.policy import NetworkPolicy, network_policy
 from lurewatch.net.ports import ports_of, registered_protocol
+from lurewatch.store.memtable import key_table
 
 Row = Mapping[str, Any]
 # Flows quoted as evidence per alert at most; the message gives the full counts.
@@ -48,7 +49,7 @@ def scopes(ctx: DetectionContext) -> Any:
 def only(t: Any, column: str, values: Iterable[Any]) -> Any:
     """Rows of `t` whose `column` is one of `values`: a semi-join on a small table, which Ibis
     compiles at once however many values there are (a long isin() list compiles slowly)."""
-    keep = ibis.memtable({column: sorted(set(values))}, schema={column: t[column].type()})
+    keep = key_table({column: sorted(set(values))}, {column: t[column].type()})
     return t.semi_join(keep, column)
 
 
@@ -90,7 +91,7 @@ def flows_between(
         return {}
     f = only(ctx.store.table("flow"), "source.ip", (h for h, _ in wanted))
     o = outbound(ctx.store, ctx.settings, f, scopes(ctx))
-    pairs_t = ibis.memtable(
+    pairs_t = key_table(
         {"source.ip": [h for h, _ in wanted], "destination.key": [k for _, k in wanted]}
     )
     o = o.semi_join(pairs_t, ["source.ip", "destination.key"])

@@ -28,6 +28,7 @@ from lurewatch.detections.net_evidence import (
     sample_flows,
     scopes,
 )
+from lurewatch.store.memtable import key_table
 
 RULE = "net_long_connection"
 PAIR = ("source.ip", "destination.key", "network.transport", "destination.port")
@@ -90,7 +91,7 @@ def _evidence(ctx: DetectionContext, pairs: list[tuple[Any, ...]]) -> dict[tuple
         return {}
     f = ctx.store.table("flow")
     f = only(f, "source.ip", (p[0] for p in pairs))
-    keys = ibis.memtable({k: [p[i] for p in pairs] for i, k in enumerate(PAIR)})
+    keys = key_table({k: [p[i] for p in pairs] for i, k in enumerate(PAIR)})
     o = internet(outbound(ctx.store, ctx.settings, f, scopes(ctx))).semi_join(keys, list(PAIR))
     return sample_flows(ctx, o, list(PAIR), [o["flow.duration"].desc(), o["event.id"]])
 

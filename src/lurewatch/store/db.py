@@ -168,7 +168,7 @@ class Store:
     def ibis(self) -> Any:
         """The Ibis backend over this database: analytics are written as Ibis expressions."""
         if self._ibis is None:
-            # Imported here: Ibis brings pandas, 60 MB that ingest and its workers never use.
+            # Imported here: Ibis and what it loads are tens of MB that ingest's workers never use.
             import ibis
 
             self._ibis = ibis.duckdb.from_connection(self.con)

@@ -18,6 +18,7 @@ from lurewatch.enrich.process_identity import (
     with_identity,
     with_scope,
 )
+from lurewatch.store.memtable import key_table
 
 NETS = Settings().organization.internal_networks
 
@@ -72,9 +73,9 @@ def test_masquerading_binaries_do_not_share_the_real_identity() -> None:
 
 
 def test_identity_expression_matches_the_function() -> None:
-    t = ibis.memtable(
+    t = key_table(
         {"exe": [e for e, _, _ in IDENTITIES], "ofn": [o for _, o, _ in IDENTITIES]},
-        schema={"exe": "string", "ofn": "string"},
+        {"exe": "string", "ofn": "string"},
     )
     rows = ibis.duckdb.connect().to_pyarrow(with_identity(t, t.exe, t.ofn, "id")).to_pylist()
     assert [r["id"] for r in rows] == [x for _, _, x in IDENTITIES]
@@ -104,9 +105,9 @@ PORTS = [
 def test_port_class_function_and_expression_agree() -> None:
     for transport, port, expected in PORTS:
         assert port_class(transport, port) == expected
-    t = ibis.memtable(
+    t = key_table(
         {"tr": [p[0] for p in PORTS], "port": [p[1] for p in PORTS]},
-        schema={"tr": "string", "port": "int32"},
+        {"tr": "string", "port": "int32"},
     )
     rows = ibis.duckdb.connect().to_pyarrow(t.mutate(c=port_class_expr(t.tr, t.port))).to_pylist()
     assert [r["c"] for r in rows] == [p[2] for p in PORTS]
@@ -142,7 +143,7 @@ ADDRESSES = [
     "nets", [NETS, ["10.0.0.0/8", "2001:db8:0:1::/64"]], ids=["default", "ipv6-/64"]
 )
 def test_scope_expression_matches_the_function(nets: list[str]) -> None:
-    t = ibis.memtable({"ip": [a for a, _ in ADDRESSES]}, schema={"ip": "string"})
+    t = key_table({"ip": [a for a, _ in ADDRESSES]}, {"ip": "string"})
     rows = ibis.duckdb.connect().to_pyarrow(with_scope(t, t.ip, nets, "s")).to_pylist()
     for r in rows:
         assert r["s"] == destination_scope(r["ip"], nets), r["ip"]
@@ -175,7 +176,7 @@ def test_user_writable_function_and_expression_agree() -> None:
         assert is_user_writable(path) is expected, path
         assert is_user_writable(process_identity(path, "other.exe")) is expected, path
     ids = [process_identity(p) for p, _ in WRITABLE]
-    t = ibis.memtable({"id": ids}, schema={"id": "string"})
+    t = key_table({"id": ids}, {"id": "string"})
     rows = ibis.duckdb.connect().to_pyarrow(t.mutate(w=user_writable_expr(t.id))).to_pylist()
     assert [bool(r["w"]) for r in rows] == [w for _, w in WRITABLE]
 
