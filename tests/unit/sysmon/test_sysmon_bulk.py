@@ -142,6 +142,9 @@ FLAT_LINES = [
     flat(1, process(Hashes="SHA256= AB12 ,MD5=1")),  # first, with spaces around the value
     flat(1, process(Hashes="MD5=1, SHA256=CD34")),  # a space after the comma
     flat(1, process(Hashes="MD5=1,SHA256=")),  # named but empty
+    flat(1, process(Hashes="MD5=1,SHA256=AB12\t,IMPHASH=2")),  # white space at one end only
+    flat(1, process(Hashes="SHA256=\nCD34")),
+    flat(1, process(Hashes="SHA256=ABCDÉ,MD5=1")),  # a last character past ASCII
     flat(1, process(Hashes="XSHA256=EE,SHA256=FF")),  # the name inside another
     flat(5, {"UtcTime": "2024-05-02 08:15:00.000", "ProcessGuid": GUID}),  # unused
     flat(4688, {"SubjectUserName": "bob"}, SourceName="Microsoft-Windows-Security-Auditing"),

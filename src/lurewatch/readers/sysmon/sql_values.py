@@ -84,12 +84,17 @@ def sha256(v: str) -> str:
     own spelling ("...,SHA256=hex,...") is cut out with string functions: the
     case-insensitive pattern the other spellings need costs several times more."""
     at = f"strpos({v}, 'SHA256=')"
-    usual = f"{at} = 1 OR ({at} > 1 AND substr({v}, {at} - 1, 1) = ',')"
-    cut = f"nullif(lower(trim(split_part(substr({v}, {at} + 7), ',', 1), {_WHITESPACE})), '')"
+    usual = f"({at} = 1 OR ({at} > 1 AND substr({v}, {at} - 1, 1) = ','))"
+    value = f"split_part(substr({v}, {at} + 7), ',', 1)"
+    # Trimming with a set of characters costs more than all the rest: a value whose first and
+    # last characters are printable ASCII has nothing to trim.
+    plain = " AND ".join(f"ascii({end}) BETWEEN 33 AND 126" for end in (value, f"right({value}, 1)"))
+    cut = f"nullif(lower(trim({value}, {_WHITESPACE})), '')"
     named = f"regexp_extract({v}, '(?i)(?:^|,)\\s*sha256\\s*=([^,]*)', 1)"
     bare = f"trim({v}, {_WHITESPACE})"
     return (
-        f"CASE WHEN {usual} THEN {cut} "
+        f"CASE WHEN {usual} AND {plain} THEN lower({value}) "
+        f"WHEN {usual} THEN {cut} "
         f"WHEN regexp_matches({v}, '(?i)(?:^|,)\\s*sha256\\s*=') "
         f"THEN nullif(lower(trim({named}, {_WHITESPACE})), '') "
         f"WHEN regexp_full_match({bare}, '[0-9a-fA-F]{{64}}') THEN lower({bare}) END"
