@@ -88,7 +88,9 @@ def sha256(v: str) -> str:
     value = f"split_part(substr({v}, {at} + 7), ',', 1)"
     # Trimming with a set of characters costs more than all the rest: a value whose first and
     # last characters are printable ASCII has nothing to trim.
-    plain = " AND ".join(f"ascii({end}) BETWEEN 33 AND 126" for end in (value, f"right({value}, 1)"))
+    plain = " AND ".join(
+        f"ascii({end}) BETWEEN 33 AND 126" for end in (value, f"right({value}, 1)")
+    )
     cut = f"nullif(lower(trim({value}, {_WHITESPACE})), '')"
     named = f"regexp_extract({v}, '(?i)(?:^|,)\\s*sha256\\s*=([^,]*)', 1)"
     bare = f"trim({v}, {_WHITESPACE})"
