@@ -74,7 +74,7 @@ def classic_packets(
             first_in_chunk = number
             while pos + 16 <= end_buf:
                 if shares > 1 and pos + view_size <= end_buf:
-                    sec, frac, caplen, wirelen, type_hi, type_lo, proto, last_a, last_b = view(
+                    sec, frac, caplen, wirelen, type_hi, type_lo, ip_proto, last_a, last_b = view(
                         buf, pos
                     )
                 else:
@@ -91,7 +91,13 @@ def classic_packets(
                 ts = sec + frac * scale
                 if shares > 1:
                     # Ethernet, IPv4, not ICMP: the pair's two bytes at fixed places (pair_of)
-                    if ethernet and caplen >= 34 and type_hi == 8 and type_lo == 0 and proto != 1:
+                    if (
+                        ethernet
+                        and caplen >= 34
+                        and type_hi == 8
+                        and type_lo == 0
+                        and ip_proto != 1
+                    ):
                         pair = last_a ^ last_b
                     else:
                         pair = pair_of(buf, base, caplen, link)
