@@ -12,6 +12,7 @@ from lurewatch.pipeline.log_workers import Batch, FileDone, read_in_workers
 from lurewatch.pipeline.writer import IngestSummary, Writer
 from lurewatch.readers.records import Reject
 from lurewatch.readers.sysmon.evtx_bulk import EvtxBatches
+from lurewatch.util.files import file_size
 
 ProgressFn = Callable[[int], None]
 RejectFn = Callable[[Reject], None]
@@ -26,7 +27,7 @@ def ingest_evtx(
     workers: int,
 ) -> None:
     """Every record of `paths` into the writer; `on_progress` gets each file's size once read."""
-    sizes = {p: _size(p) for p in paths}
+    sizes = {p: file_size(p) for p in paths}
     if workers > 1 and len(paths) > 1:
         # The workers open databases of their own: they are forked while no write of this
         # process's database is under way, so no lock of its is held in their copy.
@@ -60,10 +61,3 @@ def _take(items: Iterator[Any], writer: Writer, on_reject: RejectFn) -> None:
             on_reject(item)
         else:
             writer.add_read(*item)
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0

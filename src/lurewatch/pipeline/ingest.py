@@ -46,6 +46,7 @@ from lurewatch.readers.sysmon import read_sysmon_xml, sysmon_evtx_batches, sysmo
 from lurewatch.readers.zeek_conn_bulk import bulk_load_conn
 from lurewatch.readers.zeek_web import rows_from_zeek
 from lurewatch.store import Store
+from lurewatch.util.files import file_size
 
 # A record as a row, or a batch of rows in columns (`pa.Table`), for one table.
 Rows = tuple[str, dict[str, Any] | pa.Table]
@@ -103,11 +104,7 @@ def _work(item: RawMessage | Reject) -> tuple[int, EmailRows | Reject]:
 
 
 def input_bytes(inputs: list[Input]) -> int:
-    total = 0
-    for inp in inputs:
-        with contextlib.suppress(OSError):
-            total += inp.path.stat().st_size
-    return total
+    return sum(file_size(inp.path) for inp in inputs)
 
 
 def _items(
@@ -142,10 +139,10 @@ def _ingest_logs(
     for inp in inputs:
         if inp.format == "zeek" and _bulk_conn(inp, writer, summary):
             if on_progress:
-                on_progress(_size(inp))
+                on_progress(file_size(inp.path))
             continue
         reader = LOG_READERS.get(inp.format)
-        if inp.format == "pcap" and workers > 1 and _size(inp) >= SHARD_MIN_BYTES:
+        if inp.format == "pcap" and workers > 1 and file_size(inp.path) >= SHARD_MIN_BYTES:
             items = read_pcap_in_shares(inp.path, summary.unused, workers)
         elif reader is not None:
             items = reader(inp.path, summary.unused)
@@ -157,7 +154,7 @@ def _ingest_logs(
             else:
                 writer.add_read(*item)
         if on_progress:
-            on_progress(_size(inp))
+            on_progress(file_size(inp.path))
 
 
 def _after_flows(store: Store, summary: IngestSummary, zeek_files: list[str]) -> None:
@@ -179,13 +176,6 @@ def _bulk_conn(inp: Input, writer: Writer, summary: IngestSummary) -> bool:
     for rej in result.rejects:
         _record_reject(writer, summary, summary.run_id, rej)
     return True
-
-
-def _size(inp: Input) -> int:
-    try:
-        return inp.path.stat().st_size
-    except OSError:
-        return 0
 
 
 def ingest_paths(
