@@ -62,9 +62,6 @@ def build_call_baseline(store: Store) -> int:
     parts = [key_stats(store, k) for k in _KEYS]
     table = parts[0].union(parts[1]).union(parts[2]).select(*(c.name for c in COLUMNS))
     arrow = store.ibis.to_pyarrow(table)
-    store.con.register("_lw_call_baseline", arrow)
-    try:
+    with store.registered("_lw_call_baseline", arrow):
         store.execute(f"INSERT INTO {TABLE} SELECT * FROM _lw_call_baseline")
-    finally:
-        store.con.unregister("_lw_call_baseline")
     return arrow.num_rows

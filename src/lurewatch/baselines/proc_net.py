@@ -200,14 +200,11 @@ def _org_level(store: Store) -> Any:
 def _insert(store: Store, expr: Any) -> int:
     cols = column_names("baseline_proc_net")
     arrow = store.ibis.to_pyarrow(expr.select(*cols))
-    store.con.register("_lw_proc_net_baseline", arrow)
-    try:
+    with store.registered("_lw_proc_net_baseline", arrow):
         names = ", ".join(q(c) for c in cols)
         store.execute(
             f"INSERT INTO baseline_proc_net ({names}) SELECT {names} FROM _lw_proc_net_baseline"
         )
-    finally:
-        store.con.unregister("_lw_proc_net_baseline")
     return int(arrow.num_rows)
 
 

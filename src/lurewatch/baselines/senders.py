@@ -95,12 +95,9 @@ def build_sender_baseline(store: Store, settings: Settings) -> int:
     table = parts[0].union(parts[1])
     arrow = store.ibis.to_pyarrow(table)
     store.execute("DELETE FROM baseline_sender")
-    store.con.register("_lw_baseline", arrow)
-    try:
+    with store.registered("_lw_baseline", arrow):
         store.execute(
             'INSERT INTO baseline_sender SELECT "sender.key", "sender.key_type", first_seen, '
             "last_seen, messages, recipients, written_to, prevalence FROM _lw_baseline"
         )
-    finally:
-        store.con.unregister("_lw_baseline")
     return arrow.num_rows

@@ -130,11 +130,8 @@ def _replace(store: Store, table: str, expr: Any) -> int:
     store.ensure_table(table, TABLES[table])
     arrow = store.ibis.to_pyarrow(expr)
     store.execute(f'DELETE FROM "{table}"')
-    store.con.register("_lw_baseline", arrow)
-    try:
+    with store.registered("_lw_baseline", arrow):
         store.execute(f'INSERT INTO "{table}" SELECT * FROM _lw_baseline')
-    finally:
-        store.con.unregister("_lw_baseline")
     return int(arrow.num_rows)
 
 

@@ -25,12 +25,9 @@ def build_url_domain_baseline(store: Store) -> int:
     )
     arrow = store.ibis.to_pyarrow(stats)
     store.execute("DELETE FROM baseline_url_domain")
-    store.con.register("_lw_url_baseline", arrow)
-    try:
+    with store.registered("_lw_url_baseline", arrow):
         store.execute(
             'INSERT INTO baseline_url_domain SELECT "url.registered_domain", first_seen, last_seen, '
             "messages, senders FROM _lw_url_baseline"
         )
-    finally:
-        store.con.unregister("_lw_url_baseline")
     return arrow.num_rows

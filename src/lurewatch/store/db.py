@@ -217,8 +217,7 @@ class Store:
             f"{id_sql} AS {q(c)}" if c == "event.id" and id_sql else q(c) for c in cols
         )
         names = ", ".join(q(c) for c in cols)
-        self.con.register("_lw_arrow", batch)
-        try:
+        with self.registered("_lw_arrow", batch):
             before = self.count(name)
             if name in EVENT_TABLES:
                 # Repeats inside a batch are rare, and removing them costs a pass of its own:
@@ -235,23 +234,26 @@ class Store:
             else:
                 self._write(f"INSERT INTO {q(name)} ({names}) SELECT {select} FROM _lw_arrow")
             return self.count(name) - before
-        finally:
-            self.con.unregister("_lw_arrow")
 
     def replace_by_key(self, name: str, key: str, rows: Sequence[Mapping[str, Any]]) -> None:
         """Write rows, replacing stored rows with the same `key` value (upsert)."""
         if not rows:
             return
-        batch = self.to_arrow(name, rows)
-        self.con.register("_lw_batch", batch)
-        try:
+        with self.registered("_lw_batch", self.to_arrow(name, rows)):
             self.execute(
                 f"DELETE FROM {q(name)} WHERE {q(key)} IN (SELECT {q(key)} FROM _lw_batch)"
             )
             cols = ", ".join(q(c.name) for c in TABLES[name])
             self.execute(f"INSERT INTO {q(name)} ({cols}) SELECT {cols} FROM _lw_batch")
+
+    @contextlib.contextmanager
+    def registered(self, view: str, table: pa.Table) -> Iterator[None]:
+        """`table` readable in SQL as `view` for the block (DuckDB scans the Arrow data)."""
+        self.con.register(view, table)
+        try:
+            yield
         finally:
-            self.con.unregister("_lw_batch")
+            self.con.unregister(view)
 
     def rows(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
         """Run a query and return its rows as dicts (for small results and the CLI)."""

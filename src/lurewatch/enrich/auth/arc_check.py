@@ -19,6 +19,7 @@ import dkim
 from dkim.util import parse_tag_value
 
 from lurewatch.enrich.auth.dkim_check import MIN_KEY_BITS
+from lurewatch.enrich.auth.dkim_message import ArcVerifier, header_end
 from lurewatch.enrich.auth.keys import KeyFetcher
 from lurewatch.enrich.dns import Resolver
 
@@ -93,19 +94,12 @@ def _declared_sets(arc: dkim.ARC) -> dict[int, ArcSet]:
     return sets
 
 
-def _header_end(raw: bytes) -> int:
-    """Where the header section ends (its empty line), or the message's end: ARC fields are
-    looked for there only, not through the body, which may be megabytes."""
-    ends = [i + 1 for i in (raw.find(b"\n\n"), raw.find(b"\n\r\n")) if i >= 0]
-    return min(ends) if ends else len(raw)
-
-
 def check_arc(raw: bytes, resolver: Resolver) -> ArcOutcome:
     """Validate the ARC chain of the message `raw`. Never raises."""
-    if _ANY_ARC_FIELD.search(raw, 0, _header_end(raw)) is None:
+    if _ANY_ARC_FIELD.search(raw, 0, header_end(raw)) is None:
         return ArcOutcome("none", reason="no ARC sets")
     try:
-        arc = dkim.ARC(raw, minkey=MIN_KEY_BITS)
+        arc = ArcVerifier(raw, minkey=MIN_KEY_BITS)
         declared = _declared_sets(arc)
     except Exception as exc:
         return ArcOutcome("fail", reason=f"ARC headers cannot be read: {exc!r}"[:300])

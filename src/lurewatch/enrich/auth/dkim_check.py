@@ -25,6 +25,7 @@ from typing import Any
 import dkim
 from dkim.util import parse_tag_value
 
+from lurewatch.enrich.auth.dkim_message import DkimVerifier
 from lurewatch.enrich.auth.keys import KeyFetcher
 from lurewatch.enrich.dns import Resolver
 
@@ -133,7 +134,7 @@ def check_dkim(raw: bytes, resolver: Resolver) -> DkimOutcome:
     try:
         # One parse of the message serves every signature: verify() reads the parsed headers
         # and body without changing them, and resets its per-signature state on each call.
-        verifier = dkim.DKIM(raw, minkey=MIN_KEY_BITS)
+        verifier = DkimVerifier(raw, minkey=MIN_KEY_BITS)
         headers = verifier.headers
     except Exception as exc:
         return DkimOutcome("permerror", problem=f"message cannot be read for DKIM: {exc!r}"[:300])

@@ -1,0 +1,73 @@
+"""A message split into header fields and body the way dkimpy splits it, without its body scan.
+
+dkimpy's reader (`dkim.rfc822_parse`) cuts the whole message into lines with
+`re.split(b"\\r?\\n")` and joins the body's lines again with CRLF. A pattern that starts with an
+optional character cannot jump to the next newline, so the split walks the body byte by byte:
+for mail with attachments it cost more than the RSA check of the signature.
+
+Here the header section alone goes through dkimpy's reader, so fields are read (and rejected)
+exactly as dkimpy reads them, and the body gets the same line endings from two literal
+replaces: every CRLF or bare LF becomes CRLF, a bare CR stays as it is.
+
+Importing this module also hands dkimpy's RSA step to OpenSSL (`dkim_rsa`), with the same
+answers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dkim
+
+from lurewatch.enrich.auth.dkim_rsa import use_openssl_in_dkimpy
+
+use_openssl_in_dkimpy()
+
+
+def blank_line(raw: bytes) -> int | None:
+    """Where the first empty line starts (the end of the header section), or None.
+
+    Lines end in LF or CRLF, so an empty line is an LF followed by LF or CRLF, or a message
+    that starts with one of them."""
+    if raw.startswith((b"\n", b"\r\n")):
+        return 0
+    found = [i + 1 for i in (raw.find(b"\n\n"), raw.find(b"\n\r\n")) if i >= 0]
+    return min(found) if found else None
+
+
+def header_end(raw: bytes) -> int:
+    """The end of the header section: its empty line, or the end of a message without one."""
+    end = blank_line(raw)
+    return len(raw) if end is None else end
+
+
+def split_message(raw: bytes) -> tuple[list[list[bytes]], bytes]:
+    """(header fields, CRLF body), equal to `dkim.rfc822_parse(raw)`."""
+    end = blank_line(raw)
+    if end is None:
+        return dkim.rfc822_parse(raw)  # no body: every line is a header line
+    headers, _ = dkim.rfc822_parse(raw[:end])
+    body_start = end + (1 if raw[end : end + 1] == b"\n" else 2)
+    body = raw[body_start:].replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    return headers, body
+
+
+class _SplitOnce:
+    """Replaces dkimpy's message reader with `split_message`; the rest of the verifier is
+    dkimpy's own."""
+
+    headers: Any
+    body: Any
+
+    def set_message(self, message: bytes | None) -> None:
+        super().set_message(None)  # type: ignore[misc]  # resets the verifier's state
+        if message:
+            self.headers, self.body = split_message(message)
+
+
+class DkimVerifier(_SplitOnce, dkim.DKIM):
+    """dkimpy's DKIM verifier reading the message with `split_message`."""
+
+
+class ArcVerifier(_SplitOnce, dkim.ARC):
+    """dkimpy's ARC verifier reading the message with `split_message`."""
