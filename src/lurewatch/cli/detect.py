@@ -54,6 +54,7 @@ def detect(
                 "alerts": dict(summary.alerts),
                 "severities": dict(summary.severities),
                 "errors": summary.errors,
+                "not_run": summary.idle,
                 "incidents": incidents.__dict__,
             }
         )
@@ -68,6 +69,11 @@ def detect(
         f"baselines: {baselines}; shortened links expanded: {dict(expanded) or 'none pending'}"
     )
     console.print(f"scanned {dict(summary.rows_scanned)}")
+    if summary.idle:
+        console.print(
+            f"{len(summary.idle)} detections not run: the tables they need are empty "
+            "(`lurewatch coverage` lists them)"
+        )
     console.print(
         f"incidents: {incidents.incidents} ({incidents.multi_alert} joining several alerts, "
         f"{incidents.new} new, {incidents.reopened} reopened); see `lurewatch incidents`"

@@ -93,3 +93,12 @@ class EventDetection(Detection):
 @dataclass(frozen=True)
 class QueryDetection(Detection):
     run: Callable[[DetectionContext], list[Finding]] = field(default=lambda c: [])
+    # Tables without whose rows it cannot fire: while one of them is empty it is not run, so
+    # a store of mail alone does not pay for the endpoint and network queries.
+    requires: tuple[str, ...] = ()
+
+    def validate(self) -> None:
+        super().validate()
+        unread = [t for t in self.requires if t not in self.evidence_kinds]
+        if unread:
+            raise DetectionError(f"{self.id}: requires tables it does not read: {unread}")

@@ -147,6 +147,7 @@ DETECTIONS = [
         techniques=("T1534", "T1567", "T1204.002"),
         severity="medium",
         evidence_kinds=("transfer", "message"),
+        requires=("transfer",),
         description="The first file share (either direction) involving an external, guest or "
         "unknown chat account that had sent at most chat.unknown_max_messages messages before "
         "it (baseline_chat_account). High when the file leaves the organization, or arrives "

@@ -118,6 +118,7 @@ DETECTIONS = [
         techniques=("T1566.003", "T1534"),
         severity="medium",
         evidence_kinds=("message",),
+        requires=("message",),
         description="A link in a chat message (message.urls) that the URL inspection used for "
         "mail flags: listed in a threat-intel feed (critical), imitating the organization's or a "
         "brand's domain, or built to deceive (user-info before the host, bare IP, data: or "

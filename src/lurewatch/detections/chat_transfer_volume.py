@@ -134,6 +134,7 @@ DETECTIONS = [
         techniques=("T1567", "T1020", "T1530"),
         severity="medium",
         evidence_kinds=("transfer",),
+        requires=("transfer",),
         description="A sender's bytes shared in one UTC day (each file once) reach "
         "chat.volume_factor times the mean of their other active days and at least "
         "chat.volume_min_bytes, with chat.volume_min_days other days of history "

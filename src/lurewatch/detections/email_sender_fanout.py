@@ -284,6 +284,7 @@ DETECTIONS = [
         techniques=("T1566", "T1598"),
         severity="medium",
         evidence_kinds=("email", "email_recipient"),
+        requires=("email_recipient",),
         description="A sender address (or a new domain using several addresses) that the "
         "organization has never or rarely received mail from, and never written to, reaches at "
         "least sender_fanout.min_recipients distinct internal recipients within "

@@ -16,7 +16,7 @@ from lurewatch.detections.evidence import email_entities, email_evidence
 from lurewatch.detections.registry import all_detections
 from lurewatch.ids import event_id
 from lurewatch.schema import TABLES
-from lurewatch.store.db import q
+from lurewatch.store.db import Store, q
 
 # Columns too large to hand to every event detection.
 _HEAVY = {"email.body.text", "email.body.html"}
@@ -29,6 +29,8 @@ class DetectSummary:
     severities: Counter[str] = field(default_factory=Counter)
     rows_scanned: Counter[str] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
+    # Detections not run because a table they require is empty: rule id -> those tables.
+    idle: dict[str, list[str]] = field(default_factory=dict)
 
 
 def _event_finding(det: EventDetection, row: dict[str, Any], hit: Hit) -> Finding:
@@ -93,6 +95,14 @@ def alert_row(det: Detection, f: Finding, now: dt.datetime) -> dict[str, Any]:
     }
 
 
+def empty_requirements(det: QueryDetection, store: Store, filled: dict[str, bool]) -> list[str]:
+    """The tables `det` requires that hold no rows (`filled` caches the answers of one run)."""
+    for table in det.requires:
+        if table not in filled:
+            filled[table] = store.has_rows(table)
+    return [t for t in det.requires if not filled[t]]
+
+
 def run_detections(
     ctx: DetectionContext,
     detections: Iterable[Detection] | None = None,
@@ -122,8 +132,13 @@ def run_detections(
                     continue
                 if f:
                     findings.append((det, f))
+    filled: dict[str, bool] = {}
     for d in dets:
         if isinstance(d, QueryDetection):
+            empty = empty_requirements(d, ctx.store, filled)
+            if empty:
+                summary.idle[d.id] = empty
+                continue
             if on_step:
                 on_step(d.id)
             try:

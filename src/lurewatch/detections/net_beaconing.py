@@ -172,6 +172,7 @@ DETECTIONS = [
         techniques=("T1071", "T1573", "T1571"),
         severity="medium",
         evidence_kinds=("flow",),
+        requires=("flow",),
         description="Per (internal host, internet destination by name or address, transport, "
         "port): at least network.beacon_min_connections connections whose gaps are regular "
         "(robust to jitter and missed beats), whose request sizes are alike, lasting hours, "

@@ -186,6 +186,7 @@ DETECTIONS = [
         techniques=("T1071", "T1572", "T1041"),
         severity="low",
         evidence_kinds=("flow",),
+        requires=("flow",),
         description="An internal host keeps one connection to an internet destination open "
         "for at least network.long_connection_seconds, or is connected to one (host, "
         "destination, port) for at least network.long_connection_total_seconds in one UTC day "

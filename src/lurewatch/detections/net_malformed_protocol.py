@@ -38,6 +38,7 @@ DETECTIONS = [
         techniques=("T1071", "T1572", "T1001"),
         severity="medium",
         evidence_kinds=("net_anomaly",),
+        requires=("net_anomaly",),
         description="A protocol message that breaks its standard, as found by lurewatch's own "
         "structure checks (HTTP per RFC 9110/9112, DNS section counts and names, TLS record and "
         "handshake lengths, SMTP and SSH syntax) or reported by Zeek (weird, analyzer/dpd) or "

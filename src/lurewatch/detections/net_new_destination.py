@@ -195,6 +195,7 @@ DETECTIONS = [
         techniques=("T1071", "T1105", "T1571"),
         severity="low",
         evidence_kinds=("flow",),
+        requires=("flow",),
         description="An internal host opens a connection to an internet destination (the "
         "server name from SNI/HTTP/DNS when known, else the address) that no internal host "
         "reached before, after network.learning_days of history, and that at most "

@@ -161,6 +161,7 @@ DETECTIONS = [
         techniques=("T1571", "T1071", "T1095"),
         severity="low",
         evidence_kinds=("flow",),
+        requires=("flow",),
         description="An internal host originates its first flow on a (transport, port) "
         "(49152 and up count as one) or in an application protocol (as the sensor names it: "
         "http, tls, ssh, dns, ...) after network.learning_days from its own first flow. Low "

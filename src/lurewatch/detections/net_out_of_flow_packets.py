@@ -36,6 +36,7 @@ DETECTIONS = [
         techniques=("T1205", "T1046", "T1095"),
         severity="low",
         evidence_kinds=("net_anomaly", "flow"),
+        requires=("net_anomaly",),
         description="TCP and UDP traffic that no established flow explains, found by "
         "lurewatch's TCP state tracker over packet captures, by Zeek's connection states and "
         "histories (OTH, SYN-ACK without SYN, lone RST/FIN, Q/I flags) and weirds, and by "

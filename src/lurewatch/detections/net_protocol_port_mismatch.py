@@ -31,6 +31,7 @@ DETECTIONS = [
         techniques=("T1571", "T1071"),
         severity="medium",
         evidence_kinds=("net_anomaly", "flow"),
+        requires=("net_anomaly",),
         description="Traffic whose application protocol, recognised from its payload by "
         "lurewatch's packet analysis or by Zeek/Suricata analyzers, is not the protocol its "
         "server port is registered to (SSH on tcp/80, HTTP on tcp/443), a registered port whose "

@@ -27,6 +27,7 @@ DETECTIONS = [
         techniques=("T1071",),
         severity="medium",
         evidence_kinds=("net_anomaly",),
+        requires=("net_anomaly",),
         description="Suricata `alert` events and Zeek `notice.log` entries, grouped per "
         "signature host pair, port and day, with the signature or notice named in the message.",
         false_positives="Whatever the sensor's rules produce: noisy signatures should be "

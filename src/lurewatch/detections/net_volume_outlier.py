@@ -143,6 +143,7 @@ DETECTIONS = [
         techniques=("T1041", "T1048", "T1567"),
         severity="medium",
         evidence_kinds=("flow",),
+        requires=("flow",),
         description="Bytes an internal host sent to internet destinations in one UTC day pass "
         "its usual day (median of its days) + network.volume_mad_k median absolute "
         "deviations, network.volume_factor times the usual day, and network.volume_min_bytes, "

@@ -126,6 +126,7 @@ DETECTIONS = [
         techniques=("T1204.002", "T1105", "T1036"),
         severity="medium",
         evidence_kinds=("proc_net", "process"),
+        requires=("proc_net",),
         description="A process identity (lower-case path with per-user and version folders "
         "folded, plus the PE original file name when it differs from the image name) opens its "
         "first internal or internet connection on record anywhere in the organization; "

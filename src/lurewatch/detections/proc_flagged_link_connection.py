@@ -160,6 +160,7 @@ DETECTIONS = [
         techniques=("T1204.001", "T1566.002", "T1071.001"),
         severity="high",
         evidence_kinds=("email", "url", "proc_net"),
+        requires=("url", "proc_net"),
         description="A Sysmon network connection to the host of a link flagged by the url_* rules "
         "(by name, or by an address that host resolved to), from a recipient's host, within "
         "assets.click_window_days after delivery. Critical when the link is on a threat-intel feed.",

@@ -171,6 +171,7 @@ DETECTIONS = [
         techniques=("T1071", "T1187", "T1203"),
         severity="low",
         evidence_kinds=("proc_net", "process"),
+        requires=("proc_net",),
         description="A process identity that has used the network before opens its first "
         "connection of a port class (http, https, smb, dns, ldap, rdp, tcp/<port>, ephemeral, "
         "...) to a destination scope (internal, internet) it never used, across the "

@@ -191,6 +191,7 @@ DETECTIONS = [
         techniques=("T1218", "T1055", "T1105"),
         severity="medium",
         evidence_kinds=("proc_net", "process"),
+        requires=("proc_net",),
         description="A program on the never-network list (data/never_network.toml: notepad, "
         "calc, regsvr32, mshta, certutil, bitsadmin, msbuild, installutil, regasm/regsvcs, "
         "cmstp, wscript/cscript, eqnedt32, odbcconf, forfiles, hh, control, presentationhost, "

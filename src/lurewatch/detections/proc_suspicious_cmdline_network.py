@@ -178,6 +178,7 @@ DETECTIONS = [
         techniques=("T1059.001", "T1027", "T1105", "T1218"),
         severity="high",
         evidence_kinds=("proc_net", "process"),
+        requires=("proc_net",),
         description="A process opens a connection (not loopback) while its command line, or "
         "its parent's, carries a download cradle (DownloadString/DownloadFile, "
         "Invoke-WebRequest/iwr, curl/wget to a URL, Net.WebClient, Start-BitsTransfer), encoded "

@@ -118,6 +118,7 @@ DETECTIONS = [
         techniques=("T1204.002", "T1105", "T1036.005"),
         severity="medium",
         evidence_kinds=("proc_net", "process"),
+        requires=("proc_net",),
         description="A program whose path is user-writable (user profiles: Downloads, Desktop, "
         "AppData, Temp; Users\\Public; Windows\\Temp; /tmp, /var/tmp, /dev/shm, home folders; "
         "plus processes.user_writable_paths) opens its first internal or internet connection "

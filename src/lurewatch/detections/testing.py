@@ -11,7 +11,7 @@ from lurewatch.baselines.build import build_baselines
 from lurewatch.config import Settings
 from lurewatch.detections.base import Detection, EventDetection, Example, QueryDetection
 from lurewatch.detections.context import DetectionContext
-from lurewatch.detections.engine import evaluate_event
+from lurewatch.detections.engine import empty_requirements, evaluate_event
 from lurewatch.detections.examples import blank_row
 from lurewatch.pipeline.email_rows import direction, recipient_rows
 from lurewatch.store import Store
@@ -63,6 +63,8 @@ def example_fires(det: Detection, example: Example, settings: Settings | None = 
     with Store(":memory:") as store:
         load_example(store, example, settings)
         build_baselines(store, settings)
+        if empty_requirements(det, store, {}):
+            return False  # as `detect` would: not run
         return bool(det.run(DetectionContext(settings=settings, store=store)))
 
 

@@ -103,6 +103,7 @@ DETECTIONS = [
         techniques=("T1204.001", "T1566.002"),
         severity="high",
         evidence_kinds=("email", "url", "http_request"),
+        requires=("url",),
         description="Proxy (Zeek http, Squid) or DNS evidence shows a recipient's host (by "
         "assets.mailbox_hosts_file, else any internal host) reaching the host of a link flagged "
         "by the url_* rules, within assets.click_window_days after delivery. Critical when the "

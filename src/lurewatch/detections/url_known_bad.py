@@ -45,6 +45,7 @@ DETECTIONS = [
         techniques=("T1566.002", "T1598.003"),
         severity="high",
         evidence_kinds=("email", "url"),
+        requires=("url",),
         description="A link (after unwrapping rewriters) matches a configured threat-intel feed by "
         "exact URL, host, registrable domain (domain indicators only) or IP.",
         false_positives="Feeds that list shared hosting hosts or compromised sites that were "

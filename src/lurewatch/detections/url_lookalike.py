@@ -47,6 +47,7 @@ DETECTIONS = [
         techniques=("T1566.002", "T1583.001"),
         severity="medium",
         evidence_kinds=("email", "url"),
+        requires=("url",),
         description="A link's host (or where its shortened form leads) imitates one of "
         "organization.domains or a catalogue brand: confusable characters, small edits, the "
         "brand wrapped in a longer name, or the brand placed in front of another domain.",

@@ -40,6 +40,7 @@ DETECTIONS = [
         techniques=("T1566.002", "T1598.003"),
         severity="low",
         evidence_kinds=("email", "url"),
+        requires=("url",),
         description="A link's registrable domain appears for the first time in the organization's "
         "mail and is not the organization's, a catalogue brand's, allowlisted, or on a "
         "configured popularity list (intel.popular). Context for other alerts: new sites are "

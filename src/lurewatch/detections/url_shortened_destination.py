@@ -79,6 +79,7 @@ DETECTIONS = [
         techniques=("T1566.002", "T1204.001"),
         severity="medium",
         evidence_kinds=("email", "url", "url_expansion"),
+        requires=("url",),
         description="A link on a shortener or redirector, expanded hop by hop (HEAD/GET, "
         "Location, meta refresh, script assignments; never run), ends at a known-bad URL or a "
         "look-alike (high), inside private address space (high: refused), or at a site new to "

@@ -49,6 +49,7 @@ DETECTIONS = [
         techniques=("T1566.002",),
         severity="medium",
         evidence_kinds=("email", "url"),
+        requires=("url",),
         description="A link with user-info before the host (high), a bare IP host, a data:, "
         "javascript: or vbscript: URI, a host on a free hosting or form service (medium), or "
         "two weaker signals together (credential words in the path, a file-sharing host, deep "

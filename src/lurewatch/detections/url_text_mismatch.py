@@ -54,6 +54,7 @@ DETECTIONS = [
         techniques=("T1566.002",),
         severity="medium",
         evidence_kinds=("email", "url"),
+        requires=("url",),
         description="The visible text of a link is a URL or host name whose registrable domain "
         "differs from the link's target. Low when the sender shows its own site through a click "
         "tracker or shortener.",

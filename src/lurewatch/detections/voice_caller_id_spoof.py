@@ -73,6 +73,7 @@ DETECTIONS = [
         techniques=("T1566.004", "T1656"),
         severity="high",
         evidence_kinds=("call",),
+        requires=("call",),
         description="An inbound call that entered over a trunk facing the public network "
         "(calls.external_trunks), or that a PSTN-only export declares inbound, while its caller "
         "ID is one of the organization's own extensions or numbers (calls.extensions, "

@@ -210,6 +210,7 @@ DETECTIONS = [
         techniques=("T1566.004", "T1598.004"),
         severity="medium",
         evidence_kinds=("call",),
+        requires=("call",),
         description="An outside number places inbound calls to at least calls.fanout_min_employees "
         "different employees within calls.fanout_window_minutes. High when the help desk or a "
         "configured VIP is among them. A number the organization has called itself before is a "

@@ -105,6 +105,7 @@ DETECTIONS = [
         techniques=("T1566.004", "T1598.004"),
         severity="high",
         evidence_kinds=("call",),
+        requires=("call",),
         description="An inbound or outbound call whose outside party is on a configured list of "
         "scam or robocall numbers (calls.intel_files, phone indicators of intel.feeds). The "
         "alert names the list's category and says whether an employee called the number back.",

@@ -110,6 +110,7 @@ DETECTIONS = [
         techniques=("T1566.004", "T1598.004"),
         severity="medium",
         evidence_kinds=("call", "baseline_call"),
+        requires=("call",),
         description="An outside number whose first call in the organization's history falls "
         "after the learning period (calls.min_history_days) calls employees at least "
         "calls.burst_min_calls times within calls.burst_window_minutes of that first call.",

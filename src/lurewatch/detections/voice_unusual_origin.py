@@ -120,6 +120,7 @@ DETECTIONS = [
         techniques=("T1566.004", "T1598.004"),
         severity="low",
         evidence_kinds=("call", "baseline_call"),
+        requires=("call",),
         description="The first call in the organization's history with an outside number of "
         "some country, or of some number type (premium-rate, shared-cost, personal, VoIP, ...), "
         "after the learning period of calls.min_history_days. Medium for calls.risky_types.",

@@ -177,6 +177,9 @@ class Store:
     def table(self, name: str) -> Any:
         return self.ibis.table(name)
 
+    def has_rows(self, name: str) -> bool:
+        return self.has_table(name) and bool(self.execute(f"SELECT 1 FROM {q(name)} LIMIT 1"))
+
     def count(self, name: str) -> int:
         if not self.has_table(name):
             return 0
