@@ -100,6 +100,7 @@ class ParsedEmail:
     row: dict[str, Any]
     hops: list[Hop]
     recipients: list[tuple[str, str]] = field(default_factory=list)  # (address, role)
+    payloads: dict[int, bytes] = field(default_factory=dict)  # attachments' bytes by id(part)
 
 
 def _unfold(value: str) -> str:
@@ -302,8 +303,9 @@ def parse_email(raw: RawMessage) -> ParsedEmail:
             f"message could not be parsed: {type(exc).__name__}: {exc}"[:300]
         ) from None
     defects.extend(type(d).__name__ for d in msg.defects)
+    payloads: dict[int, bytes] = {}
     try:
-        text, html, attachments = walk_parts(msg, defects)
+        text, html, attachments = walk_parts(msg, defects, payloads)
     except RecursionError:
         defects.append("NestingTooDeep")
         text, html, attachments = "", "", []
@@ -390,4 +392,4 @@ def parse_email(raw: RawMessage) -> ParsedEmail:
     }
     _clean_row(row)
     recipients = [(clean_text(a), role) for a, role in recipients]
-    return ParsedEmail(raw=raw.data, message=msg, row=row, hops=hops, recipients=recipients)
+    return ParsedEmail(raw.data, msg, row, hops, recipients, payloads)

@@ -51,7 +51,14 @@ def test_the_catalogue_on_mail_alone_skips_endpoint_network_voice_and_chat() -> 
         store.insert("email", [email_row(from__address="a@example.org")])
         summary = run_detections(DetectionContext(settings=example_settings(), store=store))
     assert summary.idle
-    assert {rule.split("_")[0] for rule in summary.idle} <= {"proc", "net", "voice", "chat", "url", "email"}
+    assert {rule.split("_")[0] for rule in summary.idle} <= {
+        "proc",
+        "net",
+        "voice",
+        "chat",
+        "url",
+        "email",
+    }
     assert "email_sender_fanout" in summary.idle  # no recipient rows were written
     assert not summary.errors
 

@@ -257,3 +257,19 @@ def test_body_and_attachments_in_order() -> None:
         ("attachment:a.txt", "https://attached.example/", None),
     ]
     assert [f.position for f in found] == [0, 1]
+
+
+def test_attachments_are_decoded_once_and_read_alike_either_way() -> None:
+    m = base_message()
+    m.add_attachment(
+        b"https://once.example/a\n", maintype="text", subtype="plain", filename="a.txt"
+    )
+    m.add_attachment(pdf_bytes("https://pdf.example/p", "Pay here"), maintype="application",
+                     subtype="pdf", filename="p.pdf")  # fmt: skip
+    parsed = parse(m)
+    decoded = sorted(parsed.payloads.values())
+    assert decoded[0].startswith(b"%PDF") and decoded[1] == b"https://once.example/a\n"
+    with_payloads = rows(extract_urls(parsed))
+    parsed.payloads.clear()
+    assert rows(extract_urls(parsed)) == with_payloads
+    assert [u for _, u, _ in with_payloads] == ["https://once.example/a", "https://pdf.example/p"]

@@ -20,7 +20,7 @@ import logging
 import operator
 import re
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from email.message import Message
 from functools import reduce
@@ -168,8 +168,11 @@ def _kind(part: Message, data: bytes, name: str) -> str | None:
     return None
 
 
-def attachment_pieces(message: Message) -> Iterator[Piece]:
+def attachment_pieces(
+    message: Message, payloads: Mapping[int, bytes] | None = None
+) -> Iterator[Piece]:
     """The readable content of every attachment of `message`, attached messages' included.
+    `payloads` holds parts' decoded bytes already at hand, by the `id` of the part.
 
     Inline text/plain and text/html parts are the body, which the mail reader already holds,
     so they are left out. The reader walks into attached messages (message/rfc822) as into any
@@ -191,10 +194,12 @@ def attachment_pieces(message: Message) -> Iterator[Piece]:
         is_attachment = bool(part.get_filename()) or disposition == "attachment"
         if not is_attachment and ctype in ("text/plain", "text/html"):
             continue
-        try:
-            data = part.get_payload(decode=True)
-        except Exception:  # a transfer encoding the library cannot undo
-            continue
+        data: Any = payloads.get(id(part)) if payloads else None
+        if data is None:
+            try:
+                data = part.get_payload(decode=True)
+            except Exception:  # a transfer encoding the library cannot undo
+                continue
         if not isinstance(data, bytes) or not data or len(data) > MAX_ATTACHMENT_BYTES:
             continue
         name = _name(part, index)

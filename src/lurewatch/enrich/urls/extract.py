@@ -169,7 +169,7 @@ def extract_urls(
     # The reader lists every non-body part; "[]" means there is nothing to walk, which spares
     # the header parsing of a MIME walk on most mail.
     if attachments and not collector.full and parsed.row.get("email.attachments") != "[]":
-        for piece in attachment_pieces(parsed.message):
+        for piece in attachment_pieces(parsed.message, parsed.payloads):
             if collector.full:
                 break
             if piece.kind == "html":
