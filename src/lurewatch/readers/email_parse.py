@@ -30,7 +30,7 @@ from lurewatch.ids import event_id
 from lurewatch.readers.email_body import walk_parts
 from lurewatch.readers.mail_sources import looks_like_message
 from lurewatch.readers.mime_boundary import use_prefix_boundaries
-from lurewatch.readers.received import Hop, hops_as_dicts, parse_chain
+from lurewatch.readers.received import Hop, parse_chain
 from lurewatch.readers.records import RawMessage
 from lurewatch.util.domains import domain_of, registrable_domain
 
@@ -378,7 +378,7 @@ def parse_email(raw: RawMessage) -> ParsedEmail:
         "email.list_id": fields.first("list-id"),
         "email.list_unsubscribe": fields.first("list-unsubscribe"),
         "email.precedence": (fields.first("precedence") or "").lower() or None,
-        "email.received": orjson.dumps(hops_as_dicts(hops)).decode(),
+        "email.received": orjson.dumps(hops).decode(),  # orjson writes dataclasses as objects
         "email.authentication_results": orjson.dumps(
             fields.values("authentication-results") + fields.values("arc-authentication-results")
         ).decode(),

@@ -7,9 +7,6 @@ import ipaddress
 import re
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from typing import Any
-
-from lurewatch.util.plain import plain
 
 _FROM = re.compile(r"\bfrom\s+(?P<from>[^\s;()]+)", re.I)
 _BY = re.compile(r"\bby\s+(?P<by>[^\s;()]+)", re.I)
@@ -101,10 +98,6 @@ def parse_hop(index: int, value: str) -> Hop:
 
 def parse_chain(values: list[str]) -> list[Hop]:
     return [parse_hop(i, v) for i, v in enumerate(values)]
-
-
-def hops_as_dicts(hops: list[Hop]) -> list[dict[str, Any]]:
-    return [plain(h) for h in hops]
 
 
 def times_go_backwards(

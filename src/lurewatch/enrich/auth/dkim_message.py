@@ -10,7 +10,7 @@ exactly as dkimpy reads them, and the body gets the same line endings from two l
 replaces: every CRLF or bare LF becomes CRLF, a bare CR stays as it is.
 
 Importing this module also hands dkimpy's RSA step to OpenSSL (`dkim_rsa`), with the same
-answers.
+answers, and has dkimpy remember the key records it parsed (`keys.remember_parsed_keys`).
 """
 
 from __future__ import annotations
@@ -21,8 +21,10 @@ from typing import Any
 import dkim
 
 from lurewatch.enrich.auth.dkim_rsa import use_openssl_in_dkimpy
+from lurewatch.enrich.auth.keys import remember_parsed_keys
 
 use_openssl_in_dkimpy()
+remember_parsed_keys()
 
 _EMPTY_LINE = re.compile(rb"\n\r?\n")
 

@@ -3,11 +3,17 @@
 dkimpy reports "no key", "DNS timed out" and "signature does not verify" all as a plain
 False, so the fetcher remembers what each lookup found; the DKIM and ARC checks read it back
 to tell a missing key (permerror) and a DNS failure (temperror) from a bad signature (fail).
+
+dkimpy also parses a key record (tags, base64, then ASN.1 in Python) for every signature it
+checks; the same few selectors sign most mail, so `remember_parsed_keys` keeps the parse of
+each record (a record that does not parse raises each time, as before).
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+from typing import Any
 
 import dkim
 
@@ -80,3 +86,16 @@ class KeyFetcher:
         except Exception as exc:  # a key that breaks the parser is still an unusable key
             return "permerror", "key-invalid", f"key record unusable: {exc!r}"
         return "fail", "signature-mismatch", "the signature does not match the signed headers"
+
+
+_EVALUATE_PK = dkim.evaluate_pk
+
+
+@functools.lru_cache(maxsize=1024)
+def _parsed_key(name: bytes | str, record: bytes | str | None) -> Any:
+    return _EVALUATE_PK(name, record)
+
+
+def remember_parsed_keys() -> None:
+    """Make dkimpy's key-record parse (`dkim.evaluate_pk`) remember its answers."""
+    dkim.evaluate_pk = _parsed_key
