@@ -13,13 +13,15 @@ connecting IP is public is taken as a best guess, and the verdict says so.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from email.message import Message
 from typing import Any
 
 from lurewatch.readers.received import Hop
+from lurewatch.util.plain import plain
 
 # Addresses that never connect from the public internet.
 _NON_PUBLIC = [
@@ -62,7 +64,7 @@ class Boundary:
         return self.method == "trusted-relay" and self.hop_index is not None
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return plain(self)
 
 
 def is_trusted_relay(host: str | None, relays: list[str]) -> bool:
@@ -91,13 +93,20 @@ def is_public_ip(ip: str | None, internal_networks: list[str] | None = None) -> 
         return False
     if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
         addr = addr.ipv4_mapped
+    networks = _networks(tuple(internal_networks or ()))
+    return not any(addr.version == n.version and addr in n for n in networks)
+
+
+@functools.lru_cache(maxsize=64)
+def _networks(internal: tuple[str, ...]) -> tuple[Any, ...]:
+    """The non-public ranges and the configured internal ones, parsed once per setting."""
     networks = list(_NON_PUBLIC)
-    for cidr in internal_networks or []:
+    for cidr in internal:
         try:
             networks.append(ipaddress.ip_network(cidr, strict=False))
         except ValueError:
             continue  # a bad CIDR in the settings must not hide every boundary
-    return not any(addr.version == n.version and addr in n for n in networks)
+    return tuple(networks)
 
 
 def _tcp_info_ip(received: str) -> str | None:
