@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from lurewatch.readers.records import RawMessage, Reject
 
@@ -17,7 +18,8 @@ from lurewatch.readers.records import RawMessage, Reject
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 
 _HEADER_LINE = re.compile(rb"^[!-9;-~]+:")  # RFC 5322 field name then a colon
-_MBOX_FROM = re.compile(rb"^From \S*")
+_ESCAPED_FROM = re.compile(rb"^>(>*From )", re.MULTILINE)
+BLOCK_BYTES = 4 << 20
 
 
 def looks_like_message(head: bytes) -> bool:
@@ -57,6 +59,10 @@ def read_mbox(path: Path) -> Iterator[RawMessage | Reject]:
     A separator only counts at the start of the file or after an empty line (mboxo/mboxrd),
     so a body line that happens to begin with "From " does not split a message. Text before the
     first separator is rejected, not dropped.
+
+    The file is read in blocks and separators are found by a regular-expression search, not
+    line by line: an mbox is mostly message text, and a Python loop over its lines was a
+    twentieth of mail ingest.
     """
     try:
         fh = path.open("rb")
@@ -64,58 +70,79 @@ def read_mbox(path: Path) -> Iterator[RawMessage | Reject]:
         yield Reject("email", str(path), None, f"cannot open mbox: {exc.strerror or exc}")
         return
     with fh:
-        chunks: list[bytes] = []
-        size = 0
-        start = 0
-        offset = 0
-        in_message = False
-        oversized = False
-        prev_blank = True
-        for line in fh:
-            if prev_blank and _MBOX_FROM.match(line):
-                if chunks or oversized:
-                    yield _mbox_message(chunks, path, start, in_message, oversized)
-                chunks, size, oversized = [], 0, False
-                start = offset
-                in_message = True
-            else:
-                size += len(line)
-                if size > MAX_MESSAGE_BYTES:
-                    oversized = True
-                    chunks = []
-                elif not oversized:
-                    # mboxrd escapes body lines that start with ">From "; undo one level.
-                    if line.startswith(b">") and line.lstrip(b">").startswith(b"From "):
-                        line = line[1:]
-                    chunks.append(line)
-            prev_blank = line in (b"\n", b"\r\n")
-            offset += len(line)
-        if chunks or oversized:
-            yield _mbox_message(chunks, path, start, in_message, oversized)
+        yield from _split_mbox(fh, str(path))
+
+
+def _split_mbox(fh: BinaryIO, name: str) -> Iterator[RawMessage | Reject]:
+    # Newlines stand before the file, as if it followed an empty line: a separator on its
+    # first line, or after leading empty lines, is then found like any other. `base` is the
+    # file offset of buf[0]; the current message's text starts at buf[begin], and the three
+    # bytes before it are kept for the separator's look back.
+    buf, base, begin = b"\n\n\n", -3, 3
+    start, in_message, dropped, eof = 0, False, False, False
+    while True:
+        found = _separator(buf, begin)
+        if found is None and not eof:
+            # The last four bytes may begin the next separator; the rest is this message's.
+            if len(buf) - 4 - begin > MAX_MESSAGE_BYTES:
+                # Over the limit: stop holding its text and keep looking for its end.
+                dropped, begin = True, len(buf) - 4
+            buf, base, begin = buf[begin - 3 :], base + begin - 3, 3
+            block = fh.read(BLOCK_BYTES)
+            eof = not block
+            buf += block
+            continue
+        at = len(buf) if found is None else found
+        item = _mbox_message(buf[begin:at], name, start, in_message, dropped)
+        if item is not None:
+            yield item
+        if found is None:
+            return
+        line_end = buf.find(b"\n", at)
+        while line_end < 0 and not eof:
+            block = fh.read(BLOCK_BYTES)
+            eof = not block
+            buf += block
+            line_end = buf.find(b"\n", at)
+        start, in_message, dropped = base + at, True, False
+        begin = len(buf) if line_end < 0 else line_end + 1
+
+
+def _separator(buf: bytes, pos: int) -> int | None:
+    """Where the first separator at or after `pos` starts: "From " at the start of a line that
+    follows an empty line (LF or CRLF). Needs the three bytes before `pos`."""
+    i = buf.find(b"\nFrom ", pos - 1)
+    while i >= 0:
+        if buf[i - 1] == 0x0A or buf[i - 2 : i] == b"\n\r":
+            return i + 1
+        i = buf.find(b"\nFrom ", i + 1)
+    return None
 
 
 def _mbox_message(
-    chunks: list[bytes], path: Path, start: int, in_message: bool, oversized: bool
-) -> RawMessage | Reject:
-    if oversized:
-        return Reject(
-            "email", str(path), start, f"mbox message over the {MAX_MESSAGE_BYTES} byte limit"
-        )
-    data = b"".join(chunks)
+    data: bytes, name: str, start: int, in_message: bool, dropped: bool
+) -> RawMessage | Reject | None:
+    if dropped or len(data) > MAX_MESSAGE_BYTES:
+        return Reject("email", name, start, f"mbox message over the {MAX_MESSAGE_BYTES} byte limit")
+    if not data:
+        return None  # a separator at the end of the file, or a file that starts with one
     if not in_message:
         if not data.strip():
-            return Reject("email", str(path), start, "blank text before the first mbox separator")
+            return Reject("email", name, start, "blank text before the first mbox separator")
         return Reject(
-            "email", str(path), start, "text before the first 'From ' separator line (broken mbox)"
+            "email", name, start, "text before the first 'From ' separator line (broken mbox)"
         )
+    if b">From " in data:
+        # mboxrd escapes body lines that start with ">From "; undo one level.
+        data = _ESCAPED_FROM.sub(rb"\1", data)
     # The blank line that precedes the next separator belongs to the mbox format, not the message.
     if data.endswith(b"\r\n\r\n"):
         data = data[:-2]
     elif data.endswith(b"\n\n"):
         data = data[:-1]
     if not data.strip():
-        return Reject("email", str(path), start, "empty message in mbox")
-    return RawMessage(data, str(path), start)
+        return Reject("email", name, start, "empty message in mbox")
+    return RawMessage(data, name, start)
 
 
 def is_maildir(path: Path) -> bool:
