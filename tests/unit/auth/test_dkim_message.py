@@ -59,3 +59,40 @@ def test_header_end() -> None:
     assert blank_line(b"A: b\r\n") is None
     assert header_end(b"A: b\r\n") == 6
     assert blank_line(b"\nbody") == 0
+
+
+def _signed(key: object, include: list[bytes], extra: bytes = b"") -> bytes:
+    raw = (
+        b"From: Alice <alice@example.com>\r\nTo: bob@example.org\r\nSubject: one\r\n"
+        b"Subject: two\r\nX-Noise: a   b\r\n\tfolded\r\nDate: Mon, 2 Mar 2026 08:00:00 +0000\r\n"
+        b"\r\nbody\r\n"
+    )
+    sig = dkim.sign(raw, b"s1", b"example.com", key.private,  # type: ignore[attr-defined]
+                    include_headers=include, canonicalize=(b"relaxed", b"simple"))  # fmt: skip
+    return sig + extra + raw
+
+
+@pytest.mark.parametrize(
+    "include",
+    [
+        [b"from", b"to", b"subject", b"date"],
+        [b"from", b"subject", b"subject", b"subject", b"to", b"x-noise"],  # over-signed
+        [b"from", b"reply-to", b"x-noise"],  # a field the message does not have
+    ],
+)
+@pytest.mark.parametrize("added", [b"", b"Subject: added later\r\n", b"X-Other: x\r\n"])
+def test_verifier_answers_as_dkimpy(include: list[bytes], added: bytes) -> None:
+    from tests.unit.auth.authkit import rsa_key
+
+    from lurewatch.enrich.auth.dkim_message import DkimVerifier
+
+    key = rsa_key()
+    raw = _signed(key, include, added)
+
+    def dns(name: bytes, timeout: float = 5) -> bytes:
+        return key.record.encode()
+
+    ours, theirs = DkimVerifier(raw), dkim.DKIM(raw)
+    assert ours.verify(dnsfunc=dns) == theirs.verify(dnsfunc=dns)
+    assert ours.signed_headers == theirs.signed_headers
+    assert ours.headers == theirs.headers  # the full list is back after the check
