@@ -87,3 +87,12 @@ def test_a_hash_dkimpy_does_not_know_fails_as_in_dkimpy(key: rsa.RSAPrivateKey) 
         PYTHON_RSA(hashlib.md5(b"data"), signature, public)
     with pytest.raises(KeyError):
         verify_rsa(hashlib.md5(b"data"), signature, public)
+
+
+def test_a_modulus_too_small_for_the_digest_fails_as_in_dkimpy() -> None:
+    public = {"modulus": (1 << 399) + 12345, "publicExponent": 65537}  # 50 bytes
+    signature = b"\x01" * 50
+    with pytest.raises(dkim.crypto.DigestTooLargeError):
+        PYTHON_RSA(hashlib.sha256(b"data"), signature, public)
+    with pytest.raises(dkim.crypto.DigestTooLargeError):
+        verify_rsa(hashlib.sha256(b"data"), signature, public)

@@ -7,7 +7,8 @@ that step moves: canonicalization, the header and body hashes and the key record
 The answer must be dkimpy's answer, so whatever OpenSSL would judge differently goes to
 dkimpy's own function: a signature longer than the modulus once its leading zeros are gone, a
 signature not below the modulus (dkimpy reduces it, OpenSSL refuses it), a hash OpenSSL is not
-given here, and any key or call OpenSSL will not take. A signature shorter than the modulus
+given here, a modulus too small to hold the encoded digest (dkimpy raises for it), and any key
+or call OpenSSL will not take. A signature shorter than the modulus
 (a signer that dropped leading zero bytes) is padded, as dkimpy reads it as the same number.
 """
 
@@ -23,6 +24,9 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa, utils
 
 _ORIGINAL = dkim.RSASSA_PKCS1_v1_5_verify
 _HASHES: dict[str, hashes.HashAlgorithm] = {"sha256": hashes.SHA256(), "sha1": hashes.SHA1()}
+# The bytes of an EMSA-PKCS1-v1_5 encoding of a SHA-256 digest (19 of DigestInfo, 32 of digest,
+# at least 11 of padding); SHA-1 needs fewer.
+_SMALLEST_MODULUS = 62
 
 
 @functools.lru_cache(maxsize=256)
@@ -37,7 +41,12 @@ def verify_rsa(hash: Any, signature: bytes, public_key: dict[str, int]) -> bool:
     size = (modulus.bit_length() + 7) // 8
     if len(signature) != size:
         signature = signature.lstrip(b"\0").rjust(size, b"\0")
-    if algorithm is None or len(signature) != size or int.from_bytes(signature) >= modulus:
+    if (
+        algorithm is None
+        or size < _SMALLEST_MODULUS
+        or len(signature) != size
+        or int.from_bytes(signature) >= modulus
+    ):
         return bool(_ORIGINAL(hash, signature, public_key))
     try:
         key = _public_key(modulus, exponent)
