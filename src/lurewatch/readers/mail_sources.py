@@ -60,9 +60,9 @@ def read_mbox(path: Path) -> Iterator[RawMessage | Reject]:
     so a body line that happens to begin with "From " does not split a message. Text before the
     first separator is rejected, not dropped.
 
-    The file is read in blocks and separators are found by a regular-expression search, not
-    line by line: an mbox is mostly message text, and a Python loop over its lines was a
-    twentieth of mail ingest.
+    The file is read in blocks and separators are found with `bytes.find`, not line by line:
+    an mbox is mostly message text, and a Python loop over its lines was a twentieth of mail
+    ingest.
     """
     try:
         fh = path.open("rb")
