@@ -77,23 +77,28 @@ def _split_mbox(fh: BinaryIO, name: str) -> Iterator[RawMessage | Reject]:
     # Newlines stand before the file, as if it followed an empty line: a separator on its
     # first line, or after leading empty lines, is then found like any other. `base` is the
     # file offset of buf[0]; the current message's text starts at buf[begin], and the three
-    # bytes before it are kept for the separator's look back.
-    buf, base, begin = b"\n\n\n", -3, 3
+    # bytes before it are kept for the separator's look back. `scanned`: where the search for
+    # the next separator resumes when a block arrives (a long message is searched once).
+    buf = bytearray(b"\n\n\n")
+    base, begin, scanned = -3, 3, 3
     start, in_message, dropped, eof = 0, False, False, False
     while True:
-        found = _separator(buf, begin)
+        found = _separator(buf, scanned)
         if found is None and not eof:
-            # The last four bytes may begin the next separator; the rest is this message's.
-            if len(buf) - 4 - begin > MAX_MESSAGE_BYTES:
-                # Over the limit: stop holding its text and keep looking for its end.
-                dropped, begin = True, len(buf) - 4
-            buf, base, begin = buf[begin - 3 :], base + begin - 3, 3
+            if len(buf) - begin > MAX_MESSAGE_BYTES + 7:
+                # Over the limit: let its text go but for the last bytes, which may begin the
+                # next separator (and the bytes its look back needs), and look for its end.
+                dropped, begin = True, len(buf) - 7
+            if begin > 3:
+                del buf[: begin - 3]
+                base, begin = base + begin - 3, 3
+            scanned = max(begin, len(buf) - 4)  # "\nFrom" may have begun in the last 5 bytes
             block = fh.read(BLOCK_BYTES)
             eof = not block
             buf += block
             continue
         at = len(buf) if found is None else found
-        item = _mbox_message(buf[begin:at], name, start, in_message, dropped)
+        item = _mbox_message(bytes(memoryview(buf)[begin:at]), name, start, in_message, dropped)
         if item is not None:
             yield item
         if found is None:
@@ -105,10 +110,10 @@ def _split_mbox(fh: BinaryIO, name: str) -> Iterator[RawMessage | Reject]:
             buf += block
             line_end = buf.find(b"\n", at)
         start, in_message, dropped = base + at, True, False
-        begin = len(buf) if line_end < 0 else line_end + 1
+        begin = scanned = len(buf) if line_end < 0 else line_end + 1
 
 
-def _separator(buf: bytes, pos: int) -> int | None:
+def _separator(buf: bytearray, pos: int) -> int | None:
     """Where the first separator at or after `pos` starts: "From " at the start of a line that
     follows an empty line (LF or CRLF). Needs the three bytes before `pos`."""
     i = buf.find(b"\nFrom ", pos - 1)
