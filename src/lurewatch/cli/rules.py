@@ -6,10 +6,17 @@ import typer
 from rich.table import Table
 
 from lurewatch.cli.common import JsonOpt, console, print_json_line
+from lurewatch.detections.base import Detection, EventDetection, QueryDetection
 from lurewatch.detections.registry import all_detections
 from lurewatch.detections.testing import example_settings, failing_examples
 
 app = typer.Typer(help="The detection catalogue.", no_args_is_help=True)
+
+
+def _required(d: Detection) -> tuple[str, ...]:
+    if isinstance(d, QueryDetection):
+        return d.requires
+    return (d.table,) if isinstance(d, EventDetection) else ()
 
 
 @app.command("list")
@@ -26,6 +33,8 @@ def list_rules(json: JsonOpt = False) -> None:
                     "techniques": d.techniques,
                     "severity": d.severity,
                     "evidence_kinds": d.evidence_kinds,
+                    # Tables without whose rows it is not run.
+                    "requires": _required(d),
                     "description": d.description,
                     "false_positives": d.false_positives,
                     "playbook": d.playbook,

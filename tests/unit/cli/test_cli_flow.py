@@ -89,6 +89,22 @@ def test_detect_twice_keeps_alerts_and_their_state(demo_db: Path) -> None:
     assert sorted(a["alert_id"] for a in before) == sorted(a["alert_id"] for a in after)
 
 
+def test_rules_list_and_detect_name_what_a_detection_needs(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["rules", "list", "--json"])
+    assert result.exit_code == 0, result.output
+    rules = {r["id"]: r for r in map(json.loads, result.stdout.splitlines())}
+    assert rules["proc_should_not_connect"]["requires"] == ["proc_net"]
+    assert rules["email_dmarc_fail_enforced"]["requires"] == ["email"]
+    db = tmp_path / "mail-only.duckdb"
+    (tmp_path / "m.eml").write_text(MSG.format(i=1))
+    assert runner.invoke(app, ["ingest", "--db", str(db), str(tmp_path / "m.eml")]).exit_code == 0
+    result = runner.invoke(app, ["detect", "--db", str(db), "--json"])
+    assert result.exit_code == 0, result.output
+    not_run = json.loads(result.stdout)["not_run"]
+    assert not_run["proc_should_not_connect"] == ["proc_net"]
+    assert "email_sender_fanout" not in not_run  # the message has an internal recipient
+
+
 def test_coverage_json(demo_db: Path) -> None:
     result = runner.invoke(app, ["coverage", "--db", str(demo_db), "--json"])
     assert result.exit_code == 0, result.output
