@@ -7,10 +7,9 @@ import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from email import policy
-from email.parser import BytesParser
 
 import pytest
+from tests.unit.readers.mimekit import parts_shape
 
 import lurewatch.readers.email_parse  # noqa: F401  (installs the matcher)
 from lurewatch.readers.mime_boundary import boundary_line
@@ -71,20 +70,6 @@ def _stdlib_re() -> Iterator[None]:
         module["re"] = installed
 
 
-def _shape(raw: bytes) -> list[tuple[object, ...]]:
-    msg = BytesParser(policy=policy.compat32).parsebytes(raw)
-    return [
-        (
-            part.get_content_type(),
-            part.preamble,
-            part.epilogue,
-            part.get_payload() if not part.is_multipart() else None,
-            [type(d).__name__ for d in part.defects],
-        )
-        for part in msg.walk()
-    ]
-
-
 def _multipart(boundary: str, parts: list[str], close: str = "--{b}--\n", end: str = "") -> str:
     body = "".join(f"--{boundary}\n{p}\n" for p in parts)
     return (
@@ -119,8 +104,8 @@ MESSAGES = [
 def test_parses_like_the_stdlib_matcher(text: str) -> None:
     raw = ("From: a@example.com\nMIME-Version: 1.0\n" + text).encode()
     with _stdlib_re():
-        expected = _shape(raw)
-    assert _shape(raw) == expected
+        expected = parts_shape(raw)
+    assert parts_shape(raw) == expected
 
 
 @pytest.mark.skipif(sys.version_info >= (3, 13), reason="Python 3.13 matches boundaries so itself")
