@@ -28,6 +28,7 @@ import orjson
 from lurewatch.errors import RecordError
 from lurewatch.ids import event_id
 from lurewatch.readers.email_body import walk_parts
+from lurewatch.readers.header_section import header_end
 from lurewatch.readers.mail_sources import looks_like_message
 from lurewatch.readers.mime_boundary import use_prefix_boundaries
 from lurewatch.readers.received import Hop, parse_chain
@@ -241,17 +242,12 @@ def _clean_row(row: dict[str, Any]) -> None:
             row[key] = [clean_text(v) if isinstance(v, str) else v for v in value]
 
 
-def _header_end(data: bytes) -> int:
-    ends = [i for i in (data.find(b"\r\n\r\n"), data.find(b"\n\n")) if i >= 0]
-    return min(ends) if ends else len(data)
-
-
 def _cap_address_headers(data: bytes, defects: list[str]) -> bytes:
     """Cut address header fields past MAX_ADDRESS_HEADER_BYTES at an address boundary.
 
     A From or To with tens of thousands of addresses would otherwise take minutes to parse.
     """
-    end = _header_end(data)
+    end = header_end(data)
     if end <= MAX_ADDRESS_HEADER_BYTES:
         return data
     lines = data[:end].splitlines(keepends=True)

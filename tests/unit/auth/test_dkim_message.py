@@ -7,7 +7,8 @@ import random
 import dkim
 import pytest
 
-from lurewatch.enrich.auth.dkim_message import blank_line, header_end, split_message
+from lurewatch.enrich.auth.dkim_message import split_message
+from lurewatch.readers.header_section import blank_line, header_end
 
 CASES = [
     b"From: a@example.com\r\nTo: b@example.org\r\n\r\nbody line\r\nsecond\r\n",

@@ -19,9 +19,10 @@ import dkim
 from dkim.util import parse_tag_value
 
 from lurewatch.enrich.auth.dkim_check import MIN_KEY_BITS
-from lurewatch.enrich.auth.dkim_message import ArcVerifier, header_end
+from lurewatch.enrich.auth.dkim_message import ArcVerifier
 from lurewatch.enrich.auth.keys import KeyFetcher
 from lurewatch.enrich.dns import Resolver
+from lurewatch.readers.header_section import header_end
 
 # Any ARC header field anywhere in the message (a superset of what dkimpy reads as headers):
 # without one there is no chain, and parsing the message for ARC would only confirm that.

@@ -15,37 +15,16 @@ answers, and has dkimpy remember the key records it parsed (`keys.remember_parse
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import dkim
 
 from lurewatch.enrich.auth.dkim_rsa import use_openssl_in_dkimpy
 from lurewatch.enrich.auth.keys import remember_parsed_keys
+from lurewatch.readers.header_section import blank_line
 
 use_openssl_in_dkimpy()
 remember_parsed_keys()
-
-_EMPTY_LINE = re.compile(rb"\n\r?\n")
-
-
-def blank_line(raw: bytes) -> int | None:
-    """Where the first empty line starts (the end of the header section), or None.
-
-    Lines end in LF or CRLF, so an empty line is an LF followed by LF or CRLF, or a message
-    that starts with one of them."""
-    if raw.startswith((b"\n", b"\r\n")):
-        return 0
-    # One scan that stops at the first empty line (a `find` for each spelling would run
-    # through the whole body looking for the spelling the message does not use).
-    found = _EMPTY_LINE.search(raw)
-    return found.start() + 1 if found else None
-
-
-def header_end(raw: bytes) -> int:
-    """The end of the header section: its empty line, or the end of a message without one."""
-    end = blank_line(raw)
-    return len(raw) if end is None else end
 
 
 def split_message(raw: bytes) -> tuple[list[list[bytes]], bytes]:
