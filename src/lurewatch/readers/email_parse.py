@@ -31,6 +31,7 @@ from lurewatch.readers.email_body import walk_parts
 from lurewatch.readers.header_section import header_end
 from lurewatch.readers.mail_sources import looks_like_message
 from lurewatch.readers.mime_boundary import use_prefix_boundaries
+from lurewatch.readers.mime_line_end import use_line_end_at_tail
 from lurewatch.readers.received import Hop, parse_chain
 from lurewatch.readers.records import RawMessage
 from lurewatch.util.domains import domain_of, registrable_domain
@@ -41,6 +42,7 @@ MAX_MULTIPARTS = 200  # more multipart containers than this is a nesting bomb, n
 MAX_ADDRESS_HEADER_BYTES = 32 * 1024  # the stdlib address parser slows down badly past this
 
 use_prefix_boundaries()
+use_line_end_at_tail()
 _PARSER = BytesParser(policy=policy.compat32)
 _MODERN = policy.default
 # The modern policy unfolds on CR and LF only (str.splitlines would also split on \x0b, \x85...).
