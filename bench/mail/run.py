@@ -30,11 +30,12 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from tree_memory import TreeWatcher, tree_cpu
 
 HERE = Path(__file__).resolve().parent
 PEERS = HERE / "peers"
@@ -103,93 +104,6 @@ def sample(folder: Path, n: int) -> list[bytes]:
 
 
 # --------------------------------------------------------------------------------------------
-# Memory: the resident set of a process and all its descendants, sampled, next to ru_maxrss.
-
-
-def _rss_kb(pid: int) -> int:
-    return _proc_kb(f"/proc/{pid}/status", "VmRSS:")
-
-
-def _pss_kb(pid: int) -> int:
-    """The proportional set size: pages shared with other processes (the imports a forked
-    worker shares with its parent) counted in shares, so a tree's sum counts each page once."""
-    return _proc_kb(f"/proc/{pid}/smaps_rollup", "Pss:")
-
-
-def _proc_kb(path: str, key: str) -> int:
-    try:
-        with open(path, encoding="ascii", errors="replace") as fh:
-            for line in fh:
-                if line.startswith(key):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-def _children(pid: int) -> list[int]:
-    out: list[int] = []
-    try:
-        for task in os.listdir(f"/proc/{pid}/task"):
-            with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as fh:
-                out.extend(int(c) for c in fh.read().split())
-    except OSError:
-        pass
-    return out
-
-
-def _descendants(pid: int) -> list[int]:
-    pids, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        pids.append(p)
-        todo.extend(_children(p))
-    return pids
-
-
-_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-
-
-def tree_cpu(pid: int) -> float:
-    """CPU seconds used by a process tree: each process's own time plus that of its reaped
-    children (a daemon's recycled workers), from /proc (Linux)."""
-    total = 0
-    for p in _descendants(pid):
-        try:
-            with open(f"/proc/{p}/stat", encoding="ascii", errors="replace") as fh:
-                fields = fh.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        # After the command name: state is field 3, utime..cstime are fields 14-17.
-        total += sum(int(v) for v in fields[11:15])
-    return total / _TICK
-
-
-class TreeRss(threading.Thread):
-    """Peak of the summed RSS of a process tree, sampled every `interval` seconds (Linux), and
-    the peak of its summed PSS, which counts a page shared by several processes once."""
-
-    def __init__(self, pid: int, interval: float = 0.1) -> None:
-        super().__init__(daemon=True)
-        self.pid, self.interval = pid, interval
-        self.peak_kb = 0
-        self.peak_pss_kb = 0
-        self._stop_event = threading.Event()
-
-    def run(self) -> None:
-        while not self._stop_event.is_set():
-            pids = _descendants(self.pid)
-            self.peak_kb = max(self.peak_kb, sum(_rss_kb(p) for p in pids))
-            self.peak_pss_kb = max(self.peak_pss_kb, sum(_pss_kb(p) for p in pids))
-            self._stop_event.wait(self.interval)
-
-    def stop(self) -> int:
-        self._stop_event.set()
-        self.join()
-        return self.peak_kb
-
-
-# --------------------------------------------------------------------------------------------
 # lurewatch
 
 
@@ -235,22 +149,17 @@ def measure_lurewatch(folder: Path, workers: int) -> LurewatchRun:
     inputs = folder / m["format"]
     with tempfile.TemporaryDirectory(prefix="lurewatch-bench-") as tmp:
         store = Store(Path(tmp) / "bench.duckdb")
-        sampler = TreeRss(os.getpid())
-        sampler.start()
+        watcher = TreeWatcher(os.getpid())
         cpu0 = _cpu_self_and_children()
         t0 = time.perf_counter()
         summary = ingest_paths(store, [inputs], settings, resolver, workers=workers)
         t1 = time.perf_counter()
-        ingest_peak = sampler.stop()
-        ingest_peak_pss = sampler.peak_pss_kb
-        sampler = TreeRss(os.getpid())
-        sampler.start()
+        ingest_peak, ingest_peak_pss = watcher.peaks()
         build_sender_baseline(store, settings)
         t2 = time.perf_counter()
         detected = run_detections(DetectionContext(settings=settings, store=store))
         t3 = time.perf_counter()
-        cpu = _cpu_self_and_children() - cpu0
-        peak = max(ingest_peak, sampler.stop())
+        cpu = _cpu_self_and_children() - cpu0  # the watcher is not reaped yet: not counted
         auth = dict(
             store.con.execute(
                 'SELECT "lurewatch.auth.reason", count(*) FROM email GROUP BY 1 ORDER BY 2 DESC'
@@ -261,6 +170,7 @@ def measure_lurewatch(folder: Path, workers: int) -> LurewatchRun:
     # ru_maxrss is in KiB on Linux; RUSAGE_CHILDREN is the largest finished child (a pool worker).
     self_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     children_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    peak, _ = watcher.close()  # after the figures above, which would count it once reaped
     return LurewatchRun(
         workers=workers,
         messages=read,
