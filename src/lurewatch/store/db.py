@@ -49,6 +49,11 @@ def rows_to_arrow(name: str, rows: Sequence[Mapping[str, Any]]) -> pa.Table:
     return pa.Table.from_pylist(list(rows), schema=table_schema(name))
 
 
+def _added(result: list[tuple[Any, ...]]) -> int:
+    """The row count an INSERT statement returns."""
+    return int(result[0][0]) if result else 0
+
+
 def utc_naive(value: dt.datetime | None) -> dt.datetime | None:
     """Timestamps are stored as naive UTC microseconds."""
     if value is None:
@@ -141,9 +146,10 @@ class Store:
             self._bound_mb = None
             self.execute("RESET memory_limit")
 
-    def _write(self, sql: str) -> None:
+    def _write(self, sql: str) -> int:
+        """Run one INSERT and return the number of rows it added."""
         try:
-            self.execute(sql)
+            return _added(self.execute(sql))
         except (duckdb.OutOfMemoryException, duckdb.TransactionException) as exc:
             # A commit that could not pin its blocks fails as a TransactionException.
             about_memory = "memory" in str(exc).lower() or "pin" in str(exc)
@@ -152,7 +158,7 @@ class Store:
             # The failed statement changed nothing: run it once more without the bound.
             self.execute("RESET memory_limit")
             try:
-                self.execute(sql)
+                return _added(self.execute(sql))
             finally:
                 self.execute(f"SET memory_limit = '{self._bound_mb}MB'")
 
@@ -201,9 +207,11 @@ class Store:
             for r in rows:
                 seen.setdefault(r["event.id"], r)
             rows = list(seen.values())
-        return self.insert_arrow(name, self.to_arrow(name, rows))
+        return self.insert_arrow(name, self.to_arrow(name, rows), distinct_ids=True)
 
-    def insert_arrow(self, name: str, batch: pa.Table, id_sql: str | None = None) -> int:
+    def insert_arrow(
+        self, name: str, batch: pa.Table, id_sql: str | None = None, distinct_ids: bool = False
+    ) -> int:
         """Append a column batch; in event tables rows whose `event.id` is stored, or repeats
         one earlier in the batch, are skipped. Returns the number of rows added.
 
@@ -211,7 +219,8 @@ class Store:
         batch's own `event.id` then holds what it is computed from): hashing in the database
         runs on every core instead of once per row in Python. Callers that append a lot hand
         `ROW_GROUP_ROWS`-aligned batches (`ArrowBatcher`): DuckDB rewrites a partly filled row
-        group on every append that lands in it.
+        group on every append that lands in it. `distinct_ids` says the caller has already
+        removed repeats from the batch.
         """
         if not batch.num_rows:
             return 0
@@ -221,22 +230,23 @@ class Store:
         )
         names = ", ".join(q(c) for c in cols)
         with self.registered("_lw_arrow", batch):
-            before = self.count(name)
-            if name in EVENT_TABLES:
-                # Repeats inside a batch are rare, and removing them costs a pass of its own:
-                # first count the distinct 64-bit hashes of the ids (or of their contents). As
-                # many as rows proves there are none; a collision only takes the exact path.
-                rows = f"SELECT {select} FROM _lw_arrow"
-                hashes = self.scalar('SELECT count(DISTINCT hash("event.id")) FROM _lw_arrow')
-                if hashes < batch.num_rows:
-                    rows = f'SELECT DISTINCT ON ("event.id") * FROM ({rows})'
-                self._write(
-                    f"INSERT INTO {q(name)} ({names}) SELECT {names} FROM ({rows}) b "
-                    f'WHERE NOT EXISTS (SELECT 1 FROM {q(name)} t WHERE t."event.id" = b."event.id")'
+            if name not in EVENT_TABLES:
+                return self._write(
+                    f"INSERT INTO {q(name)} ({names}) SELECT {select} FROM _lw_arrow"
                 )
-            else:
-                self._write(f"INSERT INTO {q(name)} ({names}) SELECT {select} FROM _lw_arrow")
-            return self.count(name) - before
+            rows = f"SELECT {select} FROM _lw_arrow"
+            # Repeats inside a batch are rare, and removing them costs a pass of its own: first
+            # count the distinct 64-bit hashes of the ids (or of their contents). As many as
+            # rows proves there are none; a collision only takes the exact path.
+            if not distinct_ids and (
+                self.scalar('SELECT count(DISTINCT hash("event.id")) FROM _lw_arrow')
+                < batch.num_rows
+            ):
+                rows = f'SELECT DISTINCT ON ("event.id") * FROM ({rows})'
+            return self._write(
+                f"INSERT INTO {q(name)} ({names}) SELECT {names} FROM ({rows}) b "
+                f'WHERE NOT EXISTS (SELECT 1 FROM {q(name)} t WHERE t."event.id" = b."event.id")'
+            )
 
     def replace_by_key(self, name: str, key: str, rows: Sequence[Mapping[str, Any]]) -> None:
         """Write rows, replacing stored rows with the same `key` value (upsert)."""
