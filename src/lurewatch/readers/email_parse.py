@@ -27,6 +27,7 @@ import orjson
 
 from lurewatch.errors import RecordError
 from lurewatch.ids import event_id
+from lurewatch.readers.address_list import plain_addresses, read_addresses
 from lurewatch.readers.email_body import walk_parts
 from lurewatch.readers.header_section import header_end
 from lurewatch.readers.mail_sources import looks_like_message
@@ -169,7 +170,9 @@ class _Fields:
             if name not in _ADDRESS_HEADERS:
                 # Delivered-To and the like are unstructured text to the modern API as well.
                 text = render_header(name, value)
-                out.extend((d, a.lower()) for d, a in getaddresses([text]) if a)
+                out.extend((d, a.lower()) for d, a in read_addresses([text]) if a)
+            elif (plain := plain_addresses(value)) is not None:
+                out.extend((d, a.lower()) for d, a in plain)
             elif _PLAIN_ADDRESS_LIST.fullmatch(value):
                 # Plain address lists read the same with getaddresses, at a fraction of the cost.
                 out.extend((d, a.lower()) for d, a in getaddresses([value]) if a and a != "<>")
@@ -191,7 +194,7 @@ def _modern_addresses(name: str, value: str) -> list[tuple[str, str]]:
         except Exception:
             pass
     text = _modern_text(header)
-    out.extend((d, a.lower()) for d, a in getaddresses([text]) if a)
+    out.extend((d, a.lower()) for d, a in read_addresses([text]) if a)
     return out
 
 

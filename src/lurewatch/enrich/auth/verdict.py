@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from email.utils import getaddresses
 from typing import Any
 
 from lurewatch.config import Settings
@@ -33,6 +32,7 @@ from lurewatch.enrich.auth.merge import (
 from lurewatch.enrich.auth.spf_check import SpfOutcome, check_spf
 from lurewatch.enrich.auth.upstream import Upstream, read_upstream
 from lurewatch.enrich.dns import Resolver
+from lurewatch.readers.address_list import read_addresses
 from lurewatch.readers.email_parse import ParsedEmail, header_values
 from lurewatch.util.domains import domain_of
 
@@ -54,7 +54,7 @@ def from_domains(parsed: ParsedEmail) -> list[str]:
     for name, value in parsed.message.raw_items():
         if name.lower() == "from":
             values.append(" ".join(str(value).split()))
-    domains = [domain_of(addr) for _, addr in getaddresses(values) if addr]
+    domains = [domain_of(addr) for _, addr in read_addresses(values) if addr]
     return list(dict.fromkeys(d for d in domains if d))
 
 
