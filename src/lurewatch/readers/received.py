@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
 import re
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
+
+from lurewatch.util.ip_text import canonical_ip
 
 _FROM = re.compile(r"\bfrom\s+(?P<from>[^\s;()]+)", re.I)
 _BY = re.compile(r"\bby\s+(?P<by>[^\s;()]+)", re.I)
@@ -31,11 +32,9 @@ class Hop:
 def _ip_in(text: str, patterns: tuple[re.Pattern[str], ...]) -> str | None:
     for pattern in patterns:
         for m in pattern.finditer(text):
-            candidate = m.group(1).strip(".")
-            try:
-                return str(ipaddress.ip_address(candidate))
-            except ValueError:
-                continue
+            ip = canonical_ip(m.group(1).strip("."))
+            if ip is not None:
+                return ip
     return None
 
 

@@ -21,6 +21,7 @@ from email.message import Message
 from typing import Any
 
 from lurewatch.readers.received import Hop
+from lurewatch.util.ip_text import canonical_ip
 from lurewatch.util.plain import plain
 
 # Addresses that never connect from the public internet.
@@ -87,13 +88,18 @@ def is_trusted_relay(host: str | None, relays: list[str]) -> bool:
 def is_public_ip(ip: str | None, internal_networks: list[str] | None = None) -> bool:
     if not ip:
         return False
+    return _is_public(ip, tuple(internal_networks or ()))
+
+
+@functools.lru_cache(maxsize=8192)
+def _is_public(ip: str, internal_networks: tuple[str, ...]) -> bool:
     try:
         addr = ipaddress.ip_address(ip)
     except ValueError:
         return False
     if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
         addr = addr.ipv4_mapped
-    networks = _networks(tuple(internal_networks or ()))
+    networks = _networks(internal_networks)
     return not any(addr.version == n.version and addr in n for n in networks)
 
 
@@ -123,10 +129,9 @@ def _tcp_info_ip(received: str) -> str | None:
         token = token.strip(".")
         if token.lower().startswith("ipv6:"):
             token = token[5:]
-        try:
-            return str(ipaddress.ip_address(token))
-        except ValueError:
-            continue
+        ip = canonical_ip(token)
+        if ip is not None:
+            return ip
     return None
 
 
