@@ -8,6 +8,7 @@ Two kinds of logic:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -53,11 +54,19 @@ class Example:
 
     For an EventDetection, `events` is one row (missing columns are empty).
     For a QueryDetection, `events` maps table names to rows.
+
+    The events may be given as a function that builds them: every command loads every
+    detection, and some examples take a classifier or a month of traffic to build, which only
+    the commands that use examples (tests, `rules`) should pay for.
     """
 
     name: str
     fires: bool
-    events: Mapping[str, Any]
+    given: Mapping[str, Any] | Callable[[], Mapping[str, Any]]
+
+    @functools.cached_property
+    def events(self) -> Mapping[str, Any]:
+        return self.given() if callable(self.given) else self.given
 
 
 @dataclass(frozen=True)

@@ -139,6 +139,23 @@ _HISTORY = [
 ]
 _STRANGER = "U0X3ZZZZ"
 
+
+def _long_standing_partner() -> dict[str, list[dict[str, Any]]]:
+    """A partner who wrote five times in the weeks before a first file share."""
+    messages = [
+        chat_message(f"update {i}", sender="lee@acme.example", at=days_before(20 - i))
+        for i in range(5)
+    ]
+    share = chat_transfer(
+        "lee@acme.example",
+        "bob@corp.example",
+        50_000,
+        sender_kind="external",
+        counterpart_kind="internal",
+    )
+    return {"message": _HISTORY + messages, "transfer": [share]}
+
+
 DETECTIONS = [
     QueryDetection(
         id="chat_first_share_unknown_account",
@@ -194,26 +211,7 @@ DETECTIONS = [
                 },
             ),
             Example(
-                "long-standing partner shares for the first time",
-                False,
-                {
-                    "message": _HISTORY
-                    + [
-                        chat_message(
-                            f"update {i}", sender="lee@acme.example", at=days_before(20 - i)
-                        )
-                        for i in range(5)
-                    ],
-                    "transfer": [
-                        chat_transfer(
-                            "lee@acme.example",
-                            "bob@corp.example",
-                            50_000,
-                            sender_kind="external",
-                            counterpart_kind="internal",
-                        )
-                    ],
-                },
+                "long-standing partner shares for the first time", False, _long_standing_partner
             ),
             Example(
                 "share inside the warm-up",

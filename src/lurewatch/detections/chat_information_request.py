@@ -8,6 +8,7 @@ were kept, with the rules' reasons when only the rule names were.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from lurewatch.detections.base import EventDetection, Example, Hit, Severity
@@ -119,15 +120,17 @@ DETECTIONS = [
             Example(
                 "fake help desk wants password and code, now",
                 True,
-                chat_message(
+                partial(
+                    chat_message,
                     "IT service desk here. Your mailbox will be disabled today. Send me your "
-                    "password and the 6-digit code we just sent you."
+                    "password and the 6-digit code we just sent you.",
                 ),
             ),
             Example(
                 "gift cards for the 'CEO'",
                 True,
-                chat_message(
+                partial(
+                    chat_message,
                     "Are you at your desk? I need you to buy 5 Apple gift cards for a client. "
                     "Keep this between us.",
                     sender="dana.whitfield@northwind-exec.example",
@@ -136,24 +139,29 @@ DETECTIONS = [
             Example(
                 "guest wants W-2s",
                 True,
-                chat_message("Can you send me the W-2s for all employees?", kind="guest"),
+                partial(chat_message, "Can you send me the W-2s for all employees?", kind="guest"),
             ),
             Example(
                 "colleague asks the same",
                 False,
-                chat_message(
-                    "Send me your password and the code", sender="bob@corp.example", kind="internal"
+                partial(
+                    chat_message,
+                    "Send me your password and the code",
+                    sender="bob@corp.example",
+                    kind="internal",
                 ),
             ),
             Example(
                 "partner's ordinary message",
                 False,
-                chat_message("Shipment 4471 left the warehouse this morning, invoice attached."),
+                partial(
+                    chat_message, "Shipment 4471 left the warehouse this morning, invoice attached."
+                ),
             ),
             Example(
                 "pressure without an ask",
                 False,
-                chat_message("Urgent: the deadline for the proposal is today."),
+                partial(chat_message, "Urgent: the deadline for the proposal is today."),
             ),
         ),
     )

@@ -8,6 +8,7 @@ A shortened link already expanded for mail is judged where it leads, too.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from lurewatch.detections.base import Example, Finding, QueryDetection, Severity, severity_rank
@@ -106,8 +107,19 @@ def _finding(msg: dict[str, Any], hits: list[tuple[JudgedLink, Severity, str]]) 
     )
 
 
-def _linked(url: str, **kw: Any) -> dict[str, list[dict[str, Any]]]:
-    return {"message": [chat_message(f"please check this {url}", urls=[url], **kw)]}
+def _linked(url: str, intel: bool = False, **kw: Any) -> Callable[[], dict[str, list[Any]]]:
+    """A message posting `url` (listed in a threat-intel feed when `intel`), built when the
+    example is first read."""
+
+    def build() -> dict[str, list[Any]]:
+        events: dict[str, list[Any]] = {
+            "message": [chat_message(f"please check this {url}", urls=[url], **kw)]
+        }
+        if intel:
+            events["intel_feed"] = [url]
+        return events
+
+    return build
 
 
 DETECTIONS = [
@@ -137,12 +149,7 @@ DETECTIONS = [
             ),
             Example("user-info trick", True, _linked("https://www.paypal.com@203.0.113.7/signin")),
             Example(
-                "known-bad link",
-                True,
-                {
-                    **_linked("http://login-verify.example/acct"),
-                    "intel_feed": ["http://login-verify.example/acct"],
-                },
+                "known-bad link", True, _linked("http://login-verify.example/acct", intel=True)
             ),
             Example(
                 "ordinary link",

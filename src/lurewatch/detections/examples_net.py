@@ -9,6 +9,7 @@ host's usual day.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -79,6 +80,12 @@ _DAILY = (
 
 def usual_history(hosts: Iterable[str] = HOSTS, days: int = 30, sent_scale: float = 1.0) -> Events:
     """Every host's ordinary traffic on each of `days` days before WHEN (past learning)."""
+    # Many examples share one history: it is built once, and each example gets its own rows.
+    return {"flow": [dict(row) for row in _history(tuple(hosts), days, sent_scale)]}
+
+
+@functools.cache
+def _history(hosts: tuple[str, ...], days: int, sent_scale: float) -> tuple[dict[str, Any], ...]:
     out: list[dict[str, Any]] = []
     for host in hosts:
         for day in range(days, 0, -1):
@@ -90,7 +97,7 @@ def usual_history(hosts: Iterable[str] = HOSTS, days: int = 30, sent_scale: floa
                 size = int(sent * sent_scale * (1 + ((day * 13 + i * 7) % 10) / 8))
                 out.append(flow(host, ip, port, at=at, transport=tr, protocol=proto,
                                 domain=domain, sent=size))  # fmt: skip
-    return {"flow": out}
+    return tuple(out)
 
 
 def series(
