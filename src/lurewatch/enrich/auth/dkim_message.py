@@ -10,7 +10,8 @@ exactly as dkimpy reads them, and the body gets the same line endings from two l
 replaces: every CRLF or bare LF becomes CRLF, a bare CR stays as it is.
 
 Importing this module also hands dkimpy's RSA step to OpenSSL (`dkim_rsa`), with the same
-answers, and has dkimpy remember the key records it parsed (`keys.remember_parsed_keys`).
+answers, has dkimpy remember the key records it parsed (`keys.remember_parsed_keys`), and gives
+it a pattern without backtracking to empty the b= tag before hashing (`dkim_btag`).
 """
 
 from __future__ import annotations
@@ -19,12 +20,14 @@ from typing import Any
 
 import dkim
 
+from lurewatch.enrich.auth.dkim_btag import use_linear_btag
 from lurewatch.enrich.auth.dkim_rsa import use_openssl_in_dkimpy
 from lurewatch.enrich.auth.keys import remember_parsed_keys
 from lurewatch.readers.header_section import blank_line
 
 use_openssl_in_dkimpy()
 remember_parsed_keys()
+use_linear_btag()
 
 
 def split_message(raw: bytes) -> tuple[list[list[bytes]], bytes]:
