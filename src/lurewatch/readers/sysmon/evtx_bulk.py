@@ -27,6 +27,7 @@ from lurewatch.readers.sysmon import bulk_map
 from lurewatch.readers.sysmon.bulk_json import Item, count_unused
 from lurewatch.readers.sysmon.evtx_reader import map_record, records
 from lurewatch.readers.sysmon.rows import SysmonMapper
+from lurewatch.util.text_column import text_column
 
 GATHER = 20_000  # records per statement: tens of megabytes of JSON
 
@@ -72,7 +73,7 @@ class EvtxBatches:
             names = pa.array([f.path for f in files], pa.string())
             table = bulk_map.documents(
                 pa.array(lines, pa.int64()),
-                pa.array(docs, pa.large_string()),
+                text_column(docs),
                 pc.take(names, pa.array(owner, pa.int32())),
             )
             try:
