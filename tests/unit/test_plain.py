@@ -27,3 +27,8 @@ def test_plain_equals_asdict_without_copying_leaves() -> None:
     assert plain(value) == asdict(value)
     assert plain(value)["inner"]["tags"] == tags
     assert plain([value, 3, None]) == [asdict(value), 3, None]
+
+
+def test_a_dataclass_itself_is_kept_as_it_is() -> None:
+    assert plain(Inner) is Inner
+    assert plain({"kind": Outer}) == {"kind": Outer}
