@@ -1,18 +1,25 @@
-"""Options every verb shares, and opening the settings, resolver and store they name."""
+"""Options every verb shares, and opening the settings, resolver and store they name.
+
+The CLI loads every verb to build its help, so the verbs' modules import only what their
+signatures need; the store (DuckDB, Arrow), the resolver and the pipelines load inside the verb
+that uses them.
+"""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import orjson
 import typer
 from rich.console import Console
 
 from lurewatch.config import Settings, load_settings
-from lurewatch.enrich.dns import Resolver, make_resolver
-from lurewatch.store import Store
+
+if TYPE_CHECKING:
+    from lurewatch.enrich.dns import Resolver
+    from lurewatch.store import Store
 
 console = Console(stderr=False)
 err_console = Console(stderr=True)
@@ -36,11 +43,15 @@ def settings_from(config: Path | None, offline: bool = False) -> Settings:
 
 
 def resolver_from(settings: Settings) -> Resolver:
+    from lurewatch.enrich.dns import make_resolver
+
     d = settings.dns
     return make_resolver(d.offline, d.timeout, d.give_up_after, d.nameservers)
 
 
 def open_store(db: Path, read_only: bool = False) -> Store:
+    from lurewatch.store import Store
+
     return Store(db, read_only=read_only)
 
 

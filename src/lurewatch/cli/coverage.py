@@ -14,11 +14,12 @@ from lurewatch.cli.common import (
     print_json,
     settings_from,
 )
-from lurewatch.report.coverage import coverage as build
 
 
 def coverage(db: DbOpt = DEFAULT_DB, config: ConfigOpt = None, json: JsonOpt = False) -> None:
     """Per AN1955 clause: evidence present, detections runnable or blind, and why."""
+    from lurewatch.report.coverage import coverage as build
+
     settings = settings_from(config)
     with open_store(db) as store:
         report = build(store, settings)

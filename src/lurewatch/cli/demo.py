@@ -8,16 +8,9 @@ from typing import Annotated
 
 import typer
 
-from lurewatch.baselines.build import build_baselines
 from lurewatch.cli.common import DEFAULT_DB, DbOpt, JsonOpt, console, open_store
 from lurewatch.cli.detect import alerts
 from lurewatch.cli.ingest import show_summary
-from lurewatch.demo.scenario import build
-from lurewatch.detections.context import DetectionContext
-from lurewatch.detections.engine import run_detections
-from lurewatch.incidents.build import build_incidents
-from lurewatch.pipeline.expand_links import expand_pending
-from lurewatch.pipeline.ingest import ingest_paths
 
 
 def demo(
@@ -28,6 +21,14 @@ def demo(
     json: JsonOpt = False,
 ) -> None:
     """Run lurewatch end to end on generated mail (offline: DNS is answered by the scenario)."""
+    from lurewatch.baselines.build import build_baselines
+    from lurewatch.demo.scenario import build
+    from lurewatch.detections.context import DetectionContext
+    from lurewatch.detections.engine import run_detections
+    from lurewatch.incidents.build import build_incidents
+    from lurewatch.pipeline.expand_links import expand_pending
+    from lurewatch.pipeline.ingest import ingest_paths
+
     with tempfile.TemporaryDirectory() as tmp:
         folder = out or Path(tmp) / "mail"
         if db.exists():

@@ -8,7 +8,6 @@ import orjson
 import typer
 from rich.table import Table
 
-from lurewatch.baselines.build import build_baselines
 from lurewatch.cli.common import (
     DEFAULT_DB,
     ConfigOpt,
@@ -22,11 +21,7 @@ from lurewatch.cli.common import (
     settings_from,
 )
 from lurewatch.detections.base import SEVERITIES, severity_rank
-from lurewatch.detections.context import DetectionContext
-from lurewatch.detections.engine import run_detections
 from lurewatch.errors import LurewatchError
-from lurewatch.incidents.build import build_incidents
-from lurewatch.pipeline.expand_links import expand_pending
 
 
 def detect(
@@ -36,6 +31,14 @@ def detect(
     json: JsonOpt = False,
 ) -> None:
     """Expand shortened links, learn the baselines, run every detection; alerts go to the store."""
+    # Imported here, as in the other verbs: the CLI starts (and --help answers) without the
+    # pipelines, analytics and their libraries, which only the verb that runs needs.
+    from lurewatch.baselines.build import build_baselines
+    from lurewatch.detections.context import DetectionContext
+    from lurewatch.detections.engine import run_detections
+    from lurewatch.incidents.build import build_incidents
+    from lurewatch.pipeline.expand_links import expand_pending
+
     settings = settings_from(config, offline)
     with open_store(db) as store, console.status("expanding shortened links") as status:
         expanded = expand_pending(store, settings)

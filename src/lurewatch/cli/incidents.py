@@ -22,8 +22,7 @@ from lurewatch.cli.common import (
     settings_from,
 )
 from lurewatch.errors import LurewatchError
-from lurewatch.incidents.timeline import incident_json, load_alert, load_incident
-from lurewatch.incidents.triage import STATES, resolve_id
+from lurewatch.incidents.states import STATES
 
 # Alerts of one detection shown in full on the terminal; the rest are counted.
 SAME_RULE_SHOWN = 3
@@ -44,6 +43,8 @@ def incidents(
     limit: Annotated[int, typer.Option(help="At most this many (0: all).")] = 50,
 ) -> None:
     """Incidents, highest score first: alerts that share entities, across channels."""
+    from lurewatch.incidents.timeline import incident_json
+
     settings_from(config)
     if state and state not in STATES:
         raise LurewatchError(f"--state must be one of {', '.join(STATES)}")
@@ -124,6 +125,9 @@ def incident(
     """One incident: its alerts in time order, the evidence behind each, and their playbooks."""
     settings_from(config)
     with open_store(db) as store:
+        from lurewatch.incidents.timeline import load_incident
+        from lurewatch.incidents.triage import resolve_id
+
         full = resolve_id(store, "incident", incident_id)
         inc = load_incident(store, full, _db_hint(db))
     if json:
@@ -168,6 +172,9 @@ def alert(
     """One alert: why it fired, its evidence with the original sources, and its playbook."""
     settings_from(config)
     with open_store(db) as store:
+        from lurewatch.incidents.timeline import load_alert
+        from lurewatch.incidents.triage import resolve_id
+
         full = resolve_id(store, "alert", alert_id)
         view = load_alert(store, full, _db_hint(db))
     if json:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import (
@@ -27,7 +27,9 @@ from lurewatch.cli.common import (
     resolver_from,
     settings_from,
 )
-from lurewatch.pipeline.ingest import IngestSummary, ingest_paths
+
+if TYPE_CHECKING:
+    from lurewatch.pipeline.writer import IngestSummary
 
 
 def show_summary(summary: IngestSummary) -> None:
@@ -65,6 +67,8 @@ def ingest(
     json: JsonOpt = False,
 ) -> None:
     """Read mail (.eml, mbox, Maildir) into the store, verifying each message's sender."""
+    from lurewatch.pipeline.ingest import ingest_paths  # the readers load with the verb
+
     settings = settings_from(config, offline)
     resolver = resolver_from(settings)
     with open_store(db) as store:

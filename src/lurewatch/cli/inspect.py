@@ -22,14 +22,8 @@ from lurewatch.cli.common import (
     settings_from,
 )
 from lurewatch.detections.base import EventDetection
-from lurewatch.detections.context import DetectionContext
-from lurewatch.detections.engine import evaluate_event
-from lurewatch.detections.registry import all_detections
 from lurewatch.errors import InputError
-from lurewatch.pipeline.email_rows import process_message
-from lurewatch.readers.dispatch import Input, read_messages, sniff_format
 from lurewatch.readers.records import Reject
-from lurewatch.store import Store
 
 app = typer.Typer(help="Analyse one item in full.", no_args_is_help=True)
 
@@ -43,6 +37,8 @@ _JSON_COLUMNS = (
 
 
 def _sender_history(db: Path, row: dict[str, Any]) -> dict[str, Any] | None:
+    from lurewatch.store import Store
+
     if not db.exists():
         return None
     with Store(db, read_only=True) as store:
@@ -55,6 +51,12 @@ def _sender_history(db: Path, row: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def analyse_file(path: Path, settings: Any, resolver: Any) -> list[dict[str, Any]]:
+    from lurewatch.detections.context import DetectionContext
+    from lurewatch.detections.engine import evaluate_event
+    from lurewatch.detections.registry import all_detections
+    from lurewatch.pipeline.email_rows import process_message
+    from lurewatch.readers.dispatch import Input, read_messages, sniff_format
+
     if not path.is_file():
         raise InputError(f"no such file: {path}")
     reports: list[dict[str, Any]] = []

@@ -18,7 +18,6 @@ from lurewatch.cli.common import (
     print_json_line,
     settings_from,
 )
-from lurewatch.incidents.pivot import pivot as run_pivot
 from lurewatch.incidents.pivot_fields import KINDS
 
 
@@ -43,6 +42,8 @@ def pivot(
     """Every event and alert that mentions an entity, across all tables, newest first."""
     settings_from(config)
     with open_store(db) as store:
+        from lurewatch.incidents.pivot import pivot as run_pivot
+
         result = run_pivot(store, entity, kind, limit)
     if json:
         for h in result.hits:

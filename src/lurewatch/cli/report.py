@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from lurewatch.cli.common import DEFAULT_DB, ConfigOpt, DbOpt, console, open_store, settings_from
-from lurewatch.report.html.page import write_report
 
 
 def report(
@@ -26,6 +25,8 @@ def report(
     """One HTML page: readiness, incidents with timelines, alert charts, senders, rare destinations."""
     settings = settings_from(config)
     with open_store(db) as store:
+        from lurewatch.report.html.page import write_report
+
         data = write_report(
             store, settings, html, incidents, db_hint=None if db == DEFAULT_DB else db
         )

@@ -7,8 +7,6 @@ from rich.table import Table
 
 from lurewatch.cli.common import JsonOpt, console, print_json_line
 from lurewatch.detections.base import Detection, EventDetection, QueryDetection
-from lurewatch.detections.registry import all_detections
-from lurewatch.detections.testing import example_settings, failing_examples
 
 app = typer.Typer(help="The detection catalogue.", no_args_is_help=True)
 
@@ -22,6 +20,8 @@ def _required(d: Detection) -> tuple[str, ...]:
 @app.command("list")
 def list_rules(json: JsonOpt = False) -> None:
     """Every detection with its clause, techniques, severity and the evidence it needs."""
+    from lurewatch.detections.registry import all_detections
+
     dets = all_detections()
     if json:
         for d in dets:
@@ -53,6 +53,9 @@ def list_rules(json: JsonOpt = False) -> None:
 def test_rules() -> None:
     """Run every detection on its own examples (written for the example organization corp.example);
     exit 1 if any example does not hold."""
+    from lurewatch.detections.registry import all_detections
+    from lurewatch.detections.testing import example_settings, failing_examples
+
     settings = example_settings()
     bad = 0
     for d in all_detections():

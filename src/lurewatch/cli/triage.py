@@ -16,7 +16,7 @@ from lurewatch.cli.common import (
     print_json,
     settings_from,
 )
-from lurewatch.incidents.triage import STATES, set_incident_alerts_state, set_state
+from lurewatch.incidents.states import STATES
 
 app = typer.Typer(help="Set the triage state of an alert or an incident.", no_args_is_help=True)
 
@@ -38,6 +38,8 @@ def alert(
     """Set an alert's state."""
     settings_from(config)
     with open_store(db) as store:
+        from lurewatch.incidents.triage import set_state
+
         change = set_state(store, "alert", alert_id, state, reason)
     if json:
         print_json(change.__dict__)
@@ -60,6 +62,8 @@ def incident(
     """Set an incident's state (and, with --with-alerts, its alerts' too)."""
     settings_from(config)
     with open_store(db) as store:
+        from lurewatch.incidents.triage import set_incident_alerts_state, set_state
+
         change = set_state(store, "incident", incident_id, state, reason)
         alerts = (
             set_incident_alerts_state(store, change.id, state, change.reason) if with_alerts else 0

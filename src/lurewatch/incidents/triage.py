@@ -9,10 +9,11 @@ import datetime as dt
 from dataclasses import dataclass
 
 from lurewatch.errors import LurewatchError
+from lurewatch.incidents.states import STATES
 from lurewatch.store import Store
 from lurewatch.store.db import q
 
-STATES = ("new", "acknowledged", "closed")
+__all__ = ["STATES", "resolve_id", "set_incident_alerts_state", "set_state"]
 MIN_PREFIX = 6
 
 # table -> (id column, state column, reason column, updated column)
