@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import email.feedparser
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email import policy
 from email.parser import BytesParser
 
@@ -19,3 +22,16 @@ def parts_shape(raw: bytes) -> list[tuple[object, ...]]:
         )
         for part in msg.walk()
     ]
+
+
+@contextmanager
+def feedparser_global(name: str, value: object) -> Iterator[None]:
+    """`email.feedparser`'s module global `name` set to `value` for the block: the parser as the
+    standard library ships it, to compare with the one lurewatch installs."""
+    module = vars(email.feedparser)
+    installed = module[name]
+    module[name] = value
+    try:
+        yield
+    finally:
+        module[name] = installed

@@ -5,11 +5,9 @@ from __future__ import annotations
 import email.feedparser
 import re
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
-from tests.unit.readers.mimekit import parts_shape
+from tests.unit.readers.mimekit import feedparser_global, parts_shape
 
 import lurewatch.readers.email_parse  # noqa: F401  (installs the matcher)
 from lurewatch.readers.mime_boundary import boundary_line
@@ -59,17 +57,6 @@ def test_other_patterns_are_left_to_re() -> None:
     assert boundary_line(unescaped) is None
 
 
-@contextmanager
-def _stdlib_re() -> Iterator[None]:
-    module = vars(email.feedparser)
-    installed = module["re"]
-    module["re"] = re
-    try:
-        yield
-    finally:
-        module["re"] = installed
-
-
 def _multipart(boundary: str, parts: list[str], close: str = "--{b}--\n", end: str = "") -> str:
     body = "".join(f"--{boundary}\n{p}\n" for p in parts)
     return (
@@ -103,7 +90,7 @@ MESSAGES = [
 @pytest.mark.parametrize("text", MESSAGES)
 def test_parses_like_the_stdlib_matcher(text: str) -> None:
     raw = ("From: a@example.com\nMIME-Version: 1.0\n" + text).encode()
-    with _stdlib_re():
+    with feedparser_global("re", re):
         expected = parts_shape(raw)
     assert parts_shape(raw) == expected
 

@@ -5,11 +5,9 @@ from __future__ import annotations
 import email.feedparser
 import random
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
-from tests.unit.readers.mimekit import parts_shape
+from tests.unit.readers.mimekit import feedparser_global, parts_shape
 
 import lurewatch.readers.email_parse  # noqa: F401  (installs the tail check)
 from lurewatch.readers.mime_line_end import PATTERN, LineEnd
@@ -18,17 +16,6 @@ STDLIB = re.compile(PATTERN)
 TEXTS = ["", "x", "\n", "\r", "\r\n", "\n\r", "\n\n", "\r\r", "\r\n\r\n", "a\nb", "a\r\nb",
          "body\n", "body\r\n", "body\r", "body\n\r", "body \n", "body\n ", "\x0b", "x\x85",
          "line\u2028", "ends\r\n\n", "ends\n\r\n", "ünï\r\n"]  # fmt: skip
-
-
-@contextmanager
-def _stdlib_pattern() -> Iterator[None]:
-    module = vars(email.feedparser)
-    installed = module["NLCRE_eol"]
-    module["NLCRE_eol"] = STDLIB
-    try:
-        yield
-    finally:
-        module["NLCRE_eol"] = installed
 
 
 def _same(text: str) -> None:
@@ -71,6 +58,6 @@ def test_messages_parse_as_with_the_pattern() -> None:
     rng = random.Random(11)
     for _ in range(400):
         raw = _message(rng)
-        with _stdlib_pattern():
+        with feedparser_global("NLCRE_eol", STDLIB):
             expected = parts_shape(raw)
         assert parts_shape(raw) == expected, raw
