@@ -46,6 +46,15 @@ def test_random_line_endings_equal_dkimpy() -> None:
         assert split_message(raw) == expected, raw
 
 
+def test_bodies_with_bare_line_feeds_only_equal_dkimpy() -> None:
+    rng = random.Random(6)
+    pieces = [b"\n", b"a", b"b: c", b" ", b"\t", b"\n\n"]
+    for _ in range(1000):
+        body = b"".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
+        raw = b"From: a@example.com\nSubject: s\n\n" + body
+        assert split_message(raw) == dkim.rfc822_parse(raw), raw
+
+
 def test_bad_header_line_is_refused_as_dkimpy_refuses_it() -> None:
     raw = b"From: a@example.com\r\nnot a header\r\n\r\nbody\r\n"
     with pytest.raises(dkim.MessageFormatError):
