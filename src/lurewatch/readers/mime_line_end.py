@@ -3,9 +3,10 @@
 When a multipart part ends, the standard library's MIME parser (`email.feedparser`) takes the
 line break before the boundary off the part's body with `NLCRE_eol.search(payload)`, where
 `NLCRE_eol` is `(\\r\\n|\\r|\\n)\\Z`. The regular expression engine tries that pattern at every
-position of the body before it reaches the end: about 200 µs for a 30 KB attachment, a tenth of
-what lurewatch spends on such a message. `LineEnd.search` gives the same answer from the last two
-characters; `use_line_end_at_tail` hands it to the parser in place of the pattern.
+position of the body before it reaches the end: about 200 µs for a 30 KB attachment, 6% of
+what lurewatch spent on generated mail with attachments. `LineEnd.search` gives the same
+answer from the last two characters; `use_line_end_at_tail` hands it to the parser in place
+of the pattern.
 """
 
 from __future__ import annotations
