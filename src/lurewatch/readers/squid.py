@@ -10,7 +10,6 @@ ident), URL-encoded.
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,6 +26,7 @@ from lurewatch.readers.log_stream import (
 from lurewatch.readers.records import Reject
 from lurewatch.readers.zeek_web import split_host
 from lurewatch.schema import column_names
+from lurewatch.util.ip_text import canonical_ip
 
 KIND = "squid"
 _EPOCH = dt.datetime(1970, 1, 1)
@@ -63,13 +63,6 @@ def _url_fields(method: str, url: str) -> tuple[str | None, int | None, str | No
     return domain, port or _DEFAULT_PORTS.get(parts.scheme.lower()), url, parts.path or "/"
 
 
-def _ip(value: str) -> str | None:
-    try:
-        return str(ipaddress.ip_address(value))
-    except ValueError:
-        return None  # a parent proxy's name, or "-" when no server was reached
-
-
 def parse_squid_line(line: str) -> Row:
     """One native access.log line as an `http_request` row (without file and line);
     raises ValueError saying why the line is not one."""
@@ -92,7 +85,8 @@ def parse_squid_line(line: str) -> Row:
         "@timestamp": when,
         "observer.type": "squid",
         "source.ip": client,
-        "destination.ip": _ip(hier.partition("/")[2]),
+        # None for a parent proxy's name, or "-" when no server was reached.
+        "destination.ip": canonical_ip(hier.partition("/")[2]),
         "destination.port": port,
         "url.domain": domain.lower() if domain else None,
         "url.full": full,
