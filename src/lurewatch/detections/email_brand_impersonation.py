@@ -12,7 +12,12 @@ from typing import Any
 from lurewatch.detections.base import EventDetection, Example, Hit
 from lurewatch.detections.context import DetectionContext
 from lurewatch.detections.examples import email_row
-from lurewatch.enrich.brands import brand_for_domain, brands_named_in, is_brand_domain
+from lurewatch.enrich.brands import (
+    brand_for_domain,
+    brand_named_alone,
+    brands_named_in,
+    is_brand_domain,
+)
 from lurewatch.enrich.freemail import is_freemail
 from lurewatch.util.domains import in_domains
 
@@ -24,7 +29,9 @@ def check(row: dict[str, Any], ctx: DetectionContext) -> Hit | None:
         return None
     if in_domains(sender_rd, ctx.settings.organization.domains):
         return None  # naming a vendor in your own staff's display names is ordinary
-    named = [b for b in brands_named_in(name) if not is_brand_domain(b, sender_rd)]
+    alone = brand_named_alone(name)  # "Ledger": the one word that is the brand's name
+    claimed = brands_named_in(name) or ([alone] if alone else [])
+    named = [b for b in claimed if not is_brand_domain(b, sender_rd)]
     if not named:
         return None
     owner = brand_for_domain(sender_rd)
@@ -82,6 +89,16 @@ DETECTIONS = [
                     from__address="account-security-noreply@accountprotection.microsoft.com",
                     from__name="Microsoft account team",
                 ),
+            ),
+            Example(
+                "a brand's one-word name as the whole display name",
+                True,
+                email_row(from__address="noreply@claims-portal.example", from__name="Ledger"),
+            ),
+            Example(
+                "the same word inside a name",
+                False,
+                email_row(from__address="reports@books.example", from__name="General Ledger Bot"),
             ),
             Example(
                 "a person", False, email_row(from__address="ann@example.org", from__name="Ann Lee")

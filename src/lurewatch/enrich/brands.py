@@ -28,6 +28,7 @@ from lurewatch.util.domains import registrable_domain as _registrable
 __all__ = [
     "Brand",
     "BrandCatalogue",
+    "brand_named_alone",
     "Confusables",
     "brand_for_domain",
     "brands_named_in",
@@ -224,6 +225,13 @@ class BrandCatalogue:
                 self._add(self._cased, " ".join(words), b)
                 if len(words) > 1:
                     self._one_word.add("".join(words).lower())
+        # Brand names of one ordinary word ("Ledger", "Orange", "Discover"): a display name of
+        # that word alone claims the brand, though the word in a sentence names nothing.
+        self._alone: dict[str, Brand] = {}
+        for b in self.brands:
+            words = _words(b.name)
+            if len(words) == 1 and len(words[0]) >= 3 and words[0].isalpha():
+                self._alone.setdefault(words[0], b)
         self._exact_pre = _prefixes(self._exact, " ")
         self._cased_pre = _prefixes(self._cased, " ")
         self._compact_pre = _prefixes(self._compact, "")
@@ -290,6 +298,15 @@ class BrandCatalogue:
         if len(first) < 2:
             return [b for _, b in first.values()]
         return [b for _, b in sorted(first.values(), key=lambda hit: hit[0])]
+
+    def named_alone(self, display_name: str) -> Brand | None:
+        """The brand whose one-word name is the whole of `display_name` ("Ledger", "LEDGER"),
+        emoji and punctuation aside."""
+        words = _split(fold(display_name))
+        if len(words) != 1:
+            return None
+        word = words[0]
+        return self._alone.get(word) or self._alone.get(word.title() if word.isupper() else "")
 
     def _scan(self, words: list[str], first: dict[str, tuple[int, Brand]], split: bool) -> None:
         n = len(words)
@@ -367,6 +384,11 @@ def catalogue() -> BrandCatalogue:
 def brands_named_in(text: str, cat: BrandCatalogue | None = None) -> list[Brand]:
     """Brands a display name or subject names as whole words (see the module notes)."""
     return (cat or catalogue()).named_in(text)
+
+
+def brand_named_alone(display_name: str, cat: BrandCatalogue | None = None) -> Brand | None:
+    """The brand a display name made of only its one-word name claims (`named_alone`)."""
+    return (cat or catalogue()).named_alone(display_name)
 
 
 def is_brand_domain(brand: Brand | str, registrable_domain: str) -> bool:

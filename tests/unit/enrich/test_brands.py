@@ -7,6 +7,7 @@ import pytest
 from lurewatch.enrich.brands import (
     BrandCatalogue,
     brand_for_domain,
+    brand_named_alone,
     brands_named_in,
     catalogue,
     confusables,
@@ -139,6 +140,28 @@ NAME_IS_ORDINARY_WORD = {
 def test_every_brand_is_found_by_its_name_unless_that_name_is_an_ordinary_word() -> None:
     missed = {b.id for b in catalogue().brands if b not in brands_named_in(b.name)}
     assert missed == NAME_IS_ORDINARY_WORD
+
+
+@pytest.mark.parametrize(
+    ("display_name", "expected"),
+    [
+        ("Ledger", "ledger"),
+        ("LEDGER", "ledger"),
+        ("Ledger \U0001f514", "ledger"),  # an emoji beside it
+        ("L\u0435dger", "ledger"),  # a Cyrillic e
+        ("Discover", "discover"),
+        ("ledger", None),  # lower case: a word, not a name
+        ("General Ledger", None),
+        ("Ledger Reports", None),
+        ("Chase", None),  # the bank's name is not one word: Chase alone is a person
+        ("BT", None),  # two letters: initials as often as the company
+    ],
+)
+def test_a_display_name_of_only_a_one_word_brand_name(
+    display_name: str, expected: str | None
+) -> None:
+    found = brand_named_alone(display_name)
+    assert (found.id if found else None) == expected
 
 
 def test_catalogue_is_large_consistent_and_registrable() -> None:
