@@ -133,7 +133,8 @@ class Assets:
 
 @dataclass
 class Allowlist:
-    # Sender addresses or domains (a domain covers its subdomains) never alerted on for E1/E2.
+    # Sender addresses or domains (a domain covers its subdomains) never alerted on for E1/E2,
+    # unless a message's authentication fails (a forged trusted sender is still reported).
     senders: list[str] = field(default_factory=list)
     # Link domains (covering subdomains) never alerted on for URL inspection: your own web
     # properties, trusted CDNs and mail-tracking services.

@@ -10,19 +10,14 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from publicsuffixlist import PublicSuffixList
-
 from lurewatch.detections.base import EventDetection, Example, Hit
 from lurewatch.detections.context import DetectionContext
 from lurewatch.detections.examples import email_row
-from lurewatch.util.domains import in_domains
+from lurewatch.util.domains import in_domains, known_tld
 
 # RFC 6761 names kept for documentation and testing: no one can register them, so they cannot
 # carry an attack, and sample data and tests use them.
 _SPECIAL_USE = frozenset({"example", "test"})
-_KNOWN_SUFFIXES = PublicSuffixList(
-    accept_unknown=False
-)  # the bundled list; unknown TLDs are not public
 
 
 @lru_cache(maxsize=65536)
@@ -42,7 +37,7 @@ def internet_domain(domain: str | None) -> bool:
         return False
     # The top-level label must be a real one; a domain that is itself a (private-section) suffix,
     # such as iki.fi, is still a domain people send from.
-    return _KNOWN_SUFFIXES.is_public(labels[-1]) or labels[-1] in _SPECIAL_USE
+    return known_tld(labels[-1]) or labels[-1] in _SPECIAL_USE
 
 
 def check(row: dict[str, Any], ctx: DetectionContext) -> Hit | None:

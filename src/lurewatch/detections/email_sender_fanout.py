@@ -19,6 +19,7 @@ from lurewatch.detections.base import Example, Finding, QueryDetection, Severity
 from lurewatch.detections.context import DetectionContext
 from lurewatch.detections.evidence import source_of
 from lurewatch.detections.examples import email_row
+from lurewatch.detections.sender_allowlist import sender_allowlisted
 from lurewatch.enrich.freemail import is_freemail
 from lurewatch.ids import event_id
 from lurewatch.store.db import q
@@ -129,12 +130,6 @@ def _messages(ctx: DetectionContext, ids: list[str]) -> list[dict[str, Any]]:
     )
 
 
-def _allowlisted(ctx: DetectionContext, key: str) -> bool:
-    allow = ctx.settings.allowlist.senders
-    domain = key.rsplit("@", 1)[-1]
-    return key in allow or in_domains(domain, [a for a in allow if "@" not in a])
-
-
 def run(ctx: DetectionContext) -> list[Finding]:
     assert ctx.store is not None
     cfg = ctx.settings.sender_fanout
@@ -150,7 +145,7 @@ def run(ctx: DetectionContext) -> list[Finding]:
         # against the address-level findings alone is enough.)
         candidates: list[tuple[str, list[Contact]]] = []
         for key, contacts in sorted(_first_contacts(ctx, key_col, cfg.min_recipients).items()):
-            if _allowlisted(ctx, key) or in_domains(key.rsplit("@", 1)[-1], org):
+            if sender_allowlisted(key, ctx.settings) or in_domains(key.rsplit("@", 1)[-1], org):
                 continue
             if key_type == "domain" and is_freemail(key):
                 continue

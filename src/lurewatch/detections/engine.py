@@ -14,6 +14,7 @@ from lurewatch.detections.base import Detection, EventDetection, Finding, Hit, Q
 from lurewatch.detections.context import DetectionContext
 from lurewatch.detections.evidence import email_entities, email_evidence
 from lurewatch.detections.registry import all_detections
+from lurewatch.detections.sender_allowlist import ALLOWLISTED_CLAUSES, trusted_message
 from lurewatch.ids import event_id
 from lurewatch.schema import TABLES
 from lurewatch.store.db import Store, q
@@ -122,7 +123,10 @@ def run_detections(
             on_step(f"scanning {table}")
         for row in iter_rows(ctx, table):
             summary.rows_scanned[table] += 1
+            trusted = table == "email" and trusted_message(row, ctx.settings)
             for det in group:
+                if trusted and det.clause in ALLOWLISTED_CLAUSES:
+                    continue
                 try:
                     f = evaluate_event(det, row, ctx)
                 except Exception as exc:  # one broken check must not hide the others' alerts

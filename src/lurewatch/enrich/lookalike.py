@@ -32,12 +32,10 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Literal
 
-from publicsuffixlist import PublicSuffixList
-
 from lurewatch.enrich.brands import catalogue, confusables, fold
 from lurewatch.enrich.edit_distance import deletions, osa_distance
 from lurewatch.enrich.freemail import freemail_domains
-from lurewatch.util.domains import registrable_domain
+from lurewatch.util.domains import known_tld, registrable_domain
 
 __all__ = [
     "Lookalike",
@@ -309,12 +307,7 @@ class LookalikeIndex:
 @cache
 def _known_tld(tld: str) -> bool:
     # Reserved names used by examples and tests count; anything else must be in the list.
-    return tld in ("example", "test") or _strict_psl().is_public(tld)
-
-
-@cache
-def _strict_psl() -> PublicSuffixList:
-    return PublicSuffixList(accept_unknown=False)  # the bundled list, loaded on first use
+    return tld in ("example", "test") or known_tld(tld)
 
 
 def _to_ascii(label: str) -> str:

@@ -24,6 +24,24 @@ def registrable_domain(host: str | None) -> str | None:
     return rd or host
 
 
+@lru_cache(maxsize=65536)
+def public_suffix(host: str | None) -> str | None:
+    """The public suffix of `host`, the list's private section included: firebaseapp.com for
+    a-project.firebaseapp.com, co.uk for shop.co.uk."""
+    if not host:
+        return None
+    host = host.strip().strip(".").lower()
+    with contextlib.suppress(UnicodeError):
+        host = host.encode("idna").decode("ascii") if not host.isascii() else host
+    return _PSL.publicsuffix(host) if host else None
+
+
+@lru_cache(maxsize=4096)
+def known_tld(label: str) -> bool:
+    """True when `label` is a top-level domain the bundled list knows (com, uk, xn--p1ai)."""
+    return bool(label) and _PSL.is_public(label.lower(), accept_unknown=False)
+
+
 def domain_of(address: str | None) -> str | None:
     if not address or "@" not in address:
         return None
