@@ -1,9 +1,11 @@
 """E1 header analysis: a sender address at a project of a free hosting platform.
 
 Platforms such as Firebase (`<project>.firebaseapp.com`), Cloudflare Pages or Netlify give every
-project a name under their own domain, and Firebase sends mail from it. Anyone can create
-such a project in minutes and borrow the platform's reputation, which phishing and prize
-scams do; organizations write from domains of their own.
+project a name under their own domain, and Firebase sends mail from it; Microsoft 365 gives
+every tenant, free trials too, a name under onmicrosoft.com that sends mail. Anyone can
+create such a project in minutes and borrow the platform's reputation, which phishing and
+prize scams do; organizations write from domains of their own. The organization's own tenant
+name counts as its own when it is listed in `organization.domains`.
 
 The platforms are the page hosts of the bundled free-hosting list (`data/free_hosting.txt`)
 that the Public Suffix List also marks as suffixes under which customers get names, plus any
@@ -21,7 +23,10 @@ from lurewatch.detections.base import EventDetection, Example, Hit
 from lurewatch.detections.context import DetectionContext
 from lurewatch.detections.examples import email_row
 from lurewatch.enrich.urls.structure import free_hosting
-from lurewatch.util.domains import public_suffix
+from lurewatch.util.domains import in_domains, public_suffix
+
+# Cloud services whose every tenant gets a sending name under the service's domain.
+TENANT_SUFFIXES = frozenset({"onmicrosoft.com"})
 
 
 @cache
@@ -39,7 +44,7 @@ def platform_of(domain: str, extra: tuple[str, ...] = ()) -> str | None:
     suffix = public_suffix(domain)
     if suffix and suffix != domain and suffix in _platforms():
         return suffix
-    for s in extra:
+    for s in (*TENANT_SUFFIXES, *extra):
         s = s.lower().strip(".")
         if domain.endswith("." + s):
             return s
@@ -48,7 +53,7 @@ def platform_of(domain: str, extra: tuple[str, ...] = ()) -> str | None:
 
 def check(row: dict[str, Any], ctx: DetectionContext) -> Hit | None:
     domain = row.get("email.from.domain")
-    if not domain:
+    if not domain or in_domains(domain, ctx.settings.organization.domains):
         return None
     platform = platform_of(domain, tuple(ctx.settings.urls.free_hosting))
     if platform is None:
@@ -70,8 +75,8 @@ DETECTIONS = [
         severity="medium",
         evidence_kinds=("email",),
         description="The From domain is a name under a free hosting platform's domain "
-        "(firebaseapp.com, web.app, netlify.app, ...): a project anyone can create, not an "
-        "organization's own domain.",
+        "(firebaseapp.com, web.app, netlify.app, ...) or a Microsoft 365 tenant name "
+        "(onmicrosoft.com): a project anyone can create, not an organization's own domain.",
         false_positives="Sign-up and password-reset mail of small applications that keep "
         "Firebase's default sender; put the projects you trust under allowlist.senders.",
         playbook="Look at the links and the claim of the message (inspect email); pivot on "
@@ -87,6 +92,11 @@ DETECTIONS = [
                     from__address="noreply@prize-desk-4f2a1.firebaseapp.com",
                     subject="You have won",
                 ),
+            ),
+            Example(
+                "a trial tenant writing as a bank",
+                True,
+                email_row(from__address="alerts@x7qk2.onmicrosoft.com", from__name="Card Services"),
             ),
             Example(
                 "a site builder's own mail",

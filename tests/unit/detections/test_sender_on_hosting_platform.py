@@ -15,6 +15,7 @@ from lurewatch.util.domains import known_tld, public_suffix
         ("xskye1.firebaseapp.com", "firebaseapp.com"),
         ("Market-28B39.FirebaseApp.com.", "firebaseapp.com"),
         ("my-shop.netlify.app", "netlify.app"),
+        ("cgbedugt.onmicrosoft.com", "onmicrosoft.com"),
         ("firebaseapp.com", None),  # the platform itself
         ("wix.com", None),  # a site builder's own mail: not a per-customer suffix
         ("mail.wix.com", None),
