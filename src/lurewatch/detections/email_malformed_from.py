@@ -2,11 +2,13 @@
 
 Mail clients and legitimate bulk senders produce a From with one address at a domain under a
 public suffix, and quote display names that contain commas. Mass phishing tools often do not:
-"From: Shop,<a@x.example>", addresses at bare words ("avisos@correios"), or no address at all.
+"From: Shop,<a@x.example>", addresses at bare words ("avisos@correios"), domains spelt a
+character per label ("j.u.t.o.s.b.i.m.example.shop"), or no address at all.
 """
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -40,6 +42,18 @@ def internet_domain(domain: str | None) -> bool:
     return known_tld(labels[-1]) or labels[-1] in _SPECIAL_USE
 
 
+# Three or more labels of one character in a row ("j.u.t.o.s.b.i.m.example.shop"): kits that
+# make a fresh sender name for every message spell them a character per label.
+_SPELLED_OUT = re.compile(r"(?:^|\.)(?:[a-z0-9]\.){3,}")
+
+
+def spelled_out(domain: str | None) -> bool:
+    """True when `domain` has a run of three or more one-character labels (not an IP)."""
+    if not domain or domain.replace(".", "").isdigit():
+        return False
+    return _SPELLED_OUT.search(domain.lower()) is not None
+
+
 def check(row: dict[str, Any], ctx: DetectionContext) -> Hit | None:
     defects = row.get("email.defects") or []
     address = row.get("email.from.address")
@@ -50,6 +64,11 @@ def check(row: dict[str, Any], ctx: DetectionContext) -> Hit | None:
         row.get("email.from.domain"), ctx.settings.organization.domains
     ):
         problems.append(f"its address {address} is not at an internet domain")
+    elif spelled_out(row.get("email.from.domain")):
+        problems.append(
+            f"its domain {row.get('email.from.domain')} is spelt one character per label, as "
+            "kits that make up a fresh sender name for every message write it"
+        )
     if "FromEntryWithoutAddress" in defects and address:
         problems.append(
             "it lists a bare name as an extra entry (an unquoted display name with a comma)"
@@ -71,7 +90,8 @@ DETECTIONS = [
         severity="medium",
         evidence_kinds=("email",),
         description="From has no address, an address at something that is not an internet domain "
-        "(no public suffix, invalid characters), or an extra entry that is only a name.",
+        "(no public suffix, invalid characters), a domain spelt one character per label "
+        "(j.u.t.o.s.example.shop), or an extra entry that is only a name.",
         false_positives="Internal systems that send from unqualified host names "
         "(root@server01); add their domain to organization.domains or fix the sender.",
         playbook="Read the full header (inspect email); a malformed From is sent by tools, not "
@@ -92,7 +112,15 @@ DETECTIONS = [
                     from__address="renew@shop.example.com", defects=["FromEntryWithoutAddress"]
                 ),
             ),
+            Example(
+                "a domain spelt a character per label",
+                True,
+                email_row(from__address="offer_17@b.r.a.b.o.s.r.1.promo-deals.example"),
+            ),
             Example("ordinary sender", False, email_row(from__address="pisara@iki.fi")),
+            Example(
+                "one-letter labels, not a run", False, email_row(from__address="a@x.mail.example")
+            ),
             Example("international domain", False, email_row(from__address="info@bücher.de")),
         ),
     )
