@@ -22,13 +22,16 @@ _KIND = {
     "styled-letters": "letters from Unicode's styled alphabets",
 }
 _SHOWN = 3  # disguised words quoted in the message
+_LISTED = 20  # disguised words looked for: enough to tell both kinds apart in long text
+_QUOTED = 200  # characters of the subject or name quoted in the message
+_READ = 2000  # characters read for brand names: subjects are short unless hostile
 
 
 def check(row: dict[str, Any], ctx: DetectionContext) -> Hit | None:
     fields = (("display name", row.get("email.from.name")), ("subject", row.get("email.subject")))
     found: list[tuple[str, str, list[Disguise]]] = []
     for label, text in fields:
-        words = disguised_words(text)
+        words = disguised_words(text, limit=_LISTED)
         if words:
             found.append((label, text or "", words))
     if not found:
@@ -39,8 +42,10 @@ def check(row: dict[str, Any], ctx: DetectionContext) -> Hit | None:
     for label, text, words in found:
         kinds = " and ".join(dict.fromkeys(_KIND[w.kind] for w in words))
         shown = ", ".join(f'"{w.word}" (reads "{w.plain}")' for w in words[:_SHOWN])
-        parts.append(f"the {label} {text!r} is written in {kinds}: {shown}")
-        brands += [b.name for b in brands_named_in(text) if not is_brand_domain(b, sender_rd)]
+        quoted = text if len(text) <= _QUOTED else text[:_QUOTED] + "…"
+        parts.append(f"the {label} {quoted!r} is written in {kinds}: {shown}")
+        named = brands_named_in(text[:_READ])  # a brand is named near the start, if at all
+        brands += [b.name for b in named if not is_brand_domain(b, sender_rd)]
     brands = list(dict.fromkeys(brands))
     joined = "; ".join(parts)
     message = joined[0].upper() + joined[1:] + ". People type subjects and names on ordinary "

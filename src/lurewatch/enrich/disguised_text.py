@@ -58,8 +58,9 @@ def _styled(ch: str, fullwidth_ordinary: bool) -> bool:
     return not fullwidth_ordinary and (0xFF21 <= cp <= 0xFF3A or 0xFF41 <= cp <= 0xFF5A)
 
 
-def disguised_words(text: str | None) -> list[Disguise]:
-    """The disguised words of `text`, in order; none for plain ASCII."""
+def disguised_words(text: str | None, limit: int | None = None) -> list[Disguise]:
+    """The disguised words of `text`, in order, at most `limit` of them; none for plain
+    ASCII."""
     if not text or text.isascii():
         return []
     text = unicodedata.normalize("NFC", text)
@@ -73,4 +74,6 @@ def disguised_words(text: str | None) -> list[Disguise]:
             out.append(Disguise("styled-letters", word, fold(word)))
         elif re.search("[A-Za-z]", word) and any(ch in lookalikes for ch in word):
             out.append(Disguise("mixed-script", word, fold(word)))
+        if limit is not None and len(out) >= limit:
+            break
     return out

@@ -62,3 +62,9 @@ def test_ordinary_text_is_not_disguised(text: str) -> None:
 
 def test_none_is_empty() -> None:
     assert disguised_words(None) == []
+
+
+def test_limit_stops_early() -> None:
+    text = "Am\u0430zon " * 1000
+    assert len(disguised_words(text, limit=5)) == 5
+    assert len(disguised_words(text)) == 1000
