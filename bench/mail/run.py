@@ -193,6 +193,17 @@ def measure_lurewatch(folder: Path, workers: int) -> LurewatchRun:
     )
 
 
+def compile_bytecode() -> None:
+    """lurewatch's modules compiled to bytecode before the runs, as `pip install` leaves them:
+    an editable install in an environment with PYTHONDONTWRITEBYTECODE set would otherwise
+    compile every module it imports in every run (about 0.15 s of a 5,000-message run)."""
+    import compileall
+
+    import lurewatch
+
+    compileall.compile_dir(Path(lurewatch.__file__).parent, quiet=2)
+
+
 def _cpu_self_and_children() -> float:
     # Children count once reaped: ingest_paths joins its pool before returning.
     s, c = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -495,6 +506,7 @@ def main(argv: list[str] | None = None) -> int:
         args.result.write_text(json.dumps(asdict(run)), encoding="utf-8")
         return 0
 
+    compile_bytecode()
     folder = args.mail or corpus(args.count, args.seed, args.format, args.out)
     m = manifest_of(folder)
     load = os.getloadavg()[0]
