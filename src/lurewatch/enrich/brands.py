@@ -28,9 +28,9 @@ from lurewatch.util.domains import registrable_domain as _registrable
 __all__ = [
     "Brand",
     "BrandCatalogue",
-    "brand_named_alone",
     "Confusables",
     "brand_for_domain",
+    "brand_named_alone",
     "brands_named_in",
     "catalogue",
     "confusables",
