@@ -103,7 +103,8 @@ class Urls:
     allowed_networks: list[str] = field(default_factory=list)
     # Hours an expansion result is reused before the link is expanded again.
     expansion_ttl_hours: int = 168
-    # Extra free-hosting / file-sharing host suffixes, added to the bundled list.
+    # Extra free-hosting / file-sharing host suffixes, added to the bundled list: links to
+    # hosts under them, and senders whose domain is a name under them, are reported.
     free_hosting: list[str] = field(default_factory=list)
 
 
