@@ -45,9 +45,11 @@ DETECTIONS = [
         techniques=("T1566",),
         severity="low",
         evidence_kinds=("email",),
-        description="A Received header below another is stamped more than 15 minutes later, "
-        "although it was added earlier: typical of forged hops written by the sender.",
-        false_positives="Relays with wrong clocks or time zones; queued mail re-injected later.",
+        description="A Received header below another is stamped later, although it was added "
+        "earlier, by more than a host's clock explains (30 minutes of drift, or a whole number "
+        "of half hours up to 14 hours, a time-zone mistake): typical of forged hops written by "
+        "the sender.",
+        false_positives="Relays whose clocks are far off; queued mail re-injected later.",
         playbook="Read the full header chain (inspect email); hops below your own relays were "
         "written by the sender and prove nothing.",
         table="email",

@@ -99,20 +99,37 @@ def parse_chain(values: list[str]) -> list[Hop]:
     return [parse_hop(i, v) for i, v in enumerate(values)]
 
 
-def times_go_backwards(
-    hops: list[Hop], tolerance: dt.timedelta = dt.timedelta(minutes=15)
-) -> list[int]:
-    """Indexes of hops stamped later than the hop above them (which received the mail after).
+# Clocks of hosts nobody synchronizes drift by minutes; a host set to the wrong time zone, or
+# one that missed a daylight-saving change, is off by a whole number of half hours (zones run
+# from UTC-12 to UTC+14). Neither is forgery; a hop stamped later than that is.
+CLOCK_DRIFT = dt.timedelta(minutes=30)
+ZONE_STEP_MINUTES = 30
+ZONE_SLACK_MINUTES = 5
+ZONE_RANGE = dt.timedelta(hours=14)
 
-    Clocks drift, so a small tolerance is allowed.
-    """
+
+def clock_error(skew: dt.timedelta) -> bool:
+    """True when a hop stamped `skew` later than the hop above it can be a host's clock: drift,
+    or a time zone or daylight-saving mistake (a whole number of half hours, give or take a few
+    minutes)."""
+    if skew <= CLOCK_DRIFT:
+        return True
+    if skew > ZONE_RANGE + dt.timedelta(minutes=ZONE_SLACK_MINUTES):
+        return False
+    off = (skew.total_seconds() / 60) % ZONE_STEP_MINUTES
+    return min(off, ZONE_STEP_MINUTES - off) <= ZONE_SLACK_MINUTES
+
+
+def times_go_backwards(hops: list[Hop]) -> list[int]:
+    """Indexes of hops stamped later than the hop above them (which received the mail after),
+    by more than a host's clock error explains (`clock_error`)."""
     bad: list[int] = []
     newer: dt.datetime | None = None
     for hop in hops:
         if hop.time is None:
             continue
         t = dt.datetime.fromisoformat(hop.time)
-        if newer is not None and t - newer > tolerance:
+        if newer is not None and t > newer and not clock_error(t - newer):
             bad.append(hop.index)
         newer = t if newer is None or t < newer else newer
     return bad

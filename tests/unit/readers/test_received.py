@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lurewatch.readers.received import parse_hop, times_go_backwards
+from lurewatch.readers.received import Hop, parse_hop, times_go_backwards
 
 CASES = [
     (
@@ -52,3 +52,27 @@ def test_times_going_backwards() -> None:
         parse_hop(2, "from z by a; Mon, 05 Jan 2026 08:59:00 +0000"),
     ]
     assert times_go_backwards(hops) == [1]
+
+
+def _chain(*times: str) -> list[Hop]:
+    """Hops from the newest (top) down, stamped with `times` on 5 January 2026."""
+    return [
+        parse_hop(i, f"from h{i + 1} by h{i}; Mon, 05 Jan 2026 {t} +0000")
+        for i, t in enumerate(times)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("times", "bad"),
+    [
+        (("09:00:00", "09:25:00"), []),  # drift of a host nobody synchronizes
+        (("09:00:00", "10:02:00"), []),  # an hour off: a missed daylight-saving change
+        (("09:00:00", "14:28:00"), []),  # five and a half hours: a host in India set to UTC
+        (("09:00:00", "10:08:00"), [1]),  # 68 minutes: no clock explains it
+        (("09:00:00", "19:14:00"), [1]),
+        # compared with the earliest stamp above it: 45 minutes after 08:50
+        (("09:00:00", "08:50:00", "09:35:00"), [2]),
+    ],
+)
+def test_clock_errors_are_not_time_travel(times: tuple[str, ...], bad: list[int]) -> None:
+    assert times_go_backwards(_chain(*times)) == bad
