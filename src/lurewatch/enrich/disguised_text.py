@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Literal
 
-from lurewatch.enrich.brands import confusables, fold
+from lurewatch.enrich.folding import confusables, fold
 
 Kind = Literal["mixed-script", "styled-letters"]
 

@@ -32,8 +32,9 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Literal
 
-from lurewatch.enrich.brands import catalogue, confusables, fold
+from lurewatch.enrich.brands import catalogue
 from lurewatch.enrich.edit_distance import deletions, osa_distance
+from lurewatch.enrich.folding import confusables, fold
 from lurewatch.enrich.freemail import freemail_domains
 from lurewatch.util.domains import known_tld, registrable_domain
 

@@ -10,10 +10,9 @@ from lurewatch.enrich.brands import (
     brand_named_alone,
     brands_named_in,
     catalogue,
-    confusables,
-    fold,
     is_brand_domain,
 )
+from lurewatch.enrich.folding import confusables, fold
 from lurewatch.errors import ConfigError
 from lurewatch.util.domains import registrable_domain
 
