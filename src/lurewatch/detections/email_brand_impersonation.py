@@ -29,8 +29,10 @@ def check(row: dict[str, Any], ctx: DetectionContext) -> Hit | None:
         return None
     if in_domains(sender_rd, ctx.settings.organization.domains):
         return None  # naming a vendor in your own staff's display names is ordinary
-    alone = brand_named_alone(name)  # "Ledger": the one word that is the brand's name
-    claimed = brands_named_in(name) or ([alone] if alone else [])
+    claimed = brands_named_in(name)
+    if not claimed:  # "Ledger": the one word that is the brand's name, and nothing else
+        alone = brand_named_alone(name)
+        claimed = [alone] if alone else []
     named = [b for b in claimed if not is_brand_domain(b, sender_rd)]
     if not named:
         return None

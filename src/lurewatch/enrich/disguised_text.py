@@ -30,6 +30,7 @@ Kind = Literal["mixed-script", "styled-letters"]
 _WORD = re.compile(r"(?:[^\W_]|[\u249c-\u24e9\U0001f130-\U0001f189])+")
 # Chinese, Japanese kana and Korean: text in which fullwidth Latin letters are ordinary.
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+_LATIN = re.compile("[A-Za-z]")
 _MIN_LETTERS = 3  # "μm", "Δt": two-letter symbols of science, not disguise
 
 
@@ -72,7 +73,7 @@ def disguised_words(text: str | None, limit: int | None = None) -> list[Disguise
             continue
         if any(_styled(ch, fullwidth_ordinary) for ch in word):
             out.append(Disguise("styled-letters", word, fold(word)))
-        elif re.search("[A-Za-z]", word) and any(ch in lookalikes for ch in word):
+        elif _LATIN.search(word) and any(ch in lookalikes for ch in word):
             out.append(Disguise("mixed-script", word, fold(word)))
         if limit is not None and len(out) >= limit:
             break

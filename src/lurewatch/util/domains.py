@@ -10,16 +10,22 @@ from publicsuffixlist import PublicSuffixList
 _PSL = PublicSuffixList()  # the list bundled with the package: never downloaded at run time
 
 
+def _list_form(host: str) -> str:
+    """`host` as the list is looked up: no surrounding dots or space, lower case, IDNA."""
+    host = host.strip().strip(".").lower()
+    with contextlib.suppress(UnicodeError):
+        host = host.encode("idna").decode("ascii") if not host.isascii() else host
+    return host
+
+
 @lru_cache(maxsize=65536)
 def registrable_domain(host: str | None) -> str | None:
     """The organizational domain of `host` (RFC 7489 §3.2), or None for an empty/invalid host."""
+    if not host or " " in host.strip():
+        return None
+    host = _list_form(host)
     if not host:
         return None
-    host = host.strip().strip(".").lower()
-    if not host or " " in host:
-        return None
-    with contextlib.suppress(UnicodeError):
-        host = host.encode("idna").decode("ascii") if not host.isascii() else host
     rd = _PSL.privatesuffix(host)
     return rd or host
 
@@ -28,11 +34,7 @@ def registrable_domain(host: str | None) -> str | None:
 def public_suffix(host: str | None) -> str | None:
     """The public suffix of `host`, the list's private section included: firebaseapp.com for
     a-project.firebaseapp.com, co.uk for shop.co.uk."""
-    if not host:
-        return None
-    host = host.strip().strip(".").lower()
-    with contextlib.suppress(UnicodeError):
-        host = host.encode("idna").decode("ascii") if not host.isascii() else host
+    host = _list_form(host) if host else ""
     return _PSL.publicsuffix(host) if host else None
 
 
