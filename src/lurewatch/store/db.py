@@ -26,20 +26,21 @@ _ARROW_TYPES: dict[str, pa.DataType] = {
 }
 
 
-# Columns of nearly unique values: event ids (hashes, or a sensor's id with times), flow ids,
-# and the JSON of fields a table has no column for. DuckDB's default string compression
-# (dictionary + FSST) spends most of a bulk write analysing them and saves little: on 2 million
-# conn.log rows, zstd wrote these three in 1.3 s instead of 2.3 s and in 121 MB instead of
-# 131 MB. Columns with repeating values (addresses, paths, command lines) keep the default,
-# which stores them several times smaller than zstd.
-ZSTD_COLUMNS = frozenset({"event.id", "flow.id", "event.extra"})
+# The flow table's columns of nearly unique values: event ids (a sensor's connection id with
+# its times), flow ids, and the JSON of the fields it has no column for. Flows come by the
+# hundred million, and DuckDB's default string compression (dictionary + FSST) spends most of
+# a bulk write analysing these and saves little: on 2 million conn.log rows zstd wrote the three
+# in 1.3 s instead of 2.3 s, in 121 MB instead of 131 MB. Other tables keep the default: their
+# hashed ids gained less (0.1 s per million call records), and repeating values (addresses,
+# paths, command lines) take several times less room with it than with zstd.
+ZSTD_COLUMNS = {"flow": frozenset({"event.id", "flow.id", "event.extra"})}
 
 # DuckDB's row group: appends in whole multiples of it never rewrite a partly filled group.
 ROW_GROUP_ROWS = 122_880
 
 
-def _compression(column: str) -> str:
-    return " USING COMPRESSION zstd" if column in ZSTD_COLUMNS else ""
+def _compression(table: str, column: str) -> str:
+    return " USING COMPRESSION zstd" if column in ZSTD_COLUMNS.get(table, ()) else ""
 
 
 def q(name: str) -> str:
@@ -109,7 +110,7 @@ class Store:
     def ensure_table(self, name: str, columns: Iterable[Column]) -> None:
         """Create the table, or add the columns a newer lurewatch declares to an older one."""
         columns = list(columns)
-        cols = ", ".join(f"{q(c.name)} {c.type}{_compression(c.name)}" for c in columns)
+        cols = ", ".join(f"{q(c.name)} {c.type}{_compression(name, c.name)}" for c in columns)
         self.execute(f"CREATE TABLE IF NOT EXISTS {q(name)} ({cols})")
         present = {
             r[0]
