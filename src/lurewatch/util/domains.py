@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from functools import lru_cache
+from importlib import resources
 
 from publicsuffixlist import PublicSuffixList
 
@@ -40,8 +41,29 @@ def public_suffix(host: str | None) -> str | None:
 
 @lru_cache(maxsize=4096)
 def known_tld(label: str) -> bool:
-    """True when `label` is a top-level domain the bundled list knows (com, uk, xn--p1ai)."""
-    return bool(label) and _PSL.is_public(label.lower(), accept_unknown=False)
+    """True when `label` is a top-level domain the bundled list knows (com, uk, xn--p1ai, and
+    za, whose rules are all one level down: co.za, edu.za)."""
+    if not label:
+        return False
+    label = label.lower()
+    return _PSL.is_public(label, accept_unknown=False) or label in _rule_tops()
+
+
+@lru_cache(maxsize=1)
+def _rule_tops() -> frozenset[str]:
+    """The top-level label of every rule in the bundled list, in the list's (IDNA) form."""
+    tops = set()
+    with contextlib.suppress(OSError, ModuleNotFoundError):
+        text = (
+            resources.files("publicsuffixlist")
+            .joinpath("public_suffix_list.dat")
+            .read_text(encoding="utf-8")
+        )
+        for line in text.splitlines():
+            rule = line.strip()
+            if rule and not rule.startswith("//"):
+                tops.add(_list_form(rule.lstrip("!*.").rpartition(".")[2]))
+    return frozenset(tops)
 
 
 def domain_of(address: str | None) -> str | None:

@@ -41,7 +41,21 @@ def test_public_suffix_includes_the_private_section() -> None:
 
 @pytest.mark.parametrize(
     ("label", "known"),
-    [("com", True), ("UK", True), ("xn--p1ai", True), ("zzz", False), ("local", False)],
+    [
+        ("com", True),
+        ("UK", True),
+        ("xn--p1ai", True),
+        ("za", True),  # the list has co.za, edu.za, ... but no rule for za itself
+        ("zzz", False),
+        ("local", False),
+    ],
 )
 def test_known_tld(label: str, known: bool) -> None:
     assert known_tld(label) is known
+
+
+def test_a_domain_under_a_second_level_suffix_is_an_internet_domain() -> None:
+    from lurewatch.detections.email_malformed_from import internet_domain
+
+    assert internet_domain("lovedale.edu.za")
+    assert not internet_domain("correios")
