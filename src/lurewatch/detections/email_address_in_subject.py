@@ -19,14 +19,26 @@ def check(row: dict[str, Any], ctx: DetectionContext) -> Hit | None:
     if "@" not in subject:
         return None
     sender = row.get("email.from.address")
+    list_id = _list_identifier(row.get("email.list_id"))
     for rcpt in email_recipients(row):
-        if rcpt and rcpt != sender and rcpt.lower() in subject:
+        if not rcpt or rcpt == sender or rcpt.lower().replace("@", ".", 1) == list_id:
+            continue  # a list's own address in its traffic's subjects is no personalization
+        if rcpt.lower() in subject:
             return Hit(
                 f"The subject {row.get('email.subject')!r} contains the recipient's own address "
                 f"{rcpt}: mass phishing personalizes this way; senders who know you use your name.",
                 entities={"recipient": rcpt},
             )
     return None
+
+
+def _list_identifier(list_id: str | None) -> str | None:
+    """The identifier of a List-Id ("Users <users.lists.example.org>"): a list's address with
+    its @ written as a dot (RFC 2919), as list servers name them."""
+    if not list_id:
+        return None
+    inner = list_id.rpartition("<")[2].partition(">")[0] if "<" in list_id else list_id
+    return inner.strip().lower() or None
 
 
 DETECTIONS = [
@@ -61,6 +73,16 @@ DETECTIONS = [
                     from__address="it@corp.example",
                     to__address=["bob@corp.example"],
                     subject="Bob, your laptop is ready",
+                ),
+            ),
+            Example(
+                "a mailing list's address in a subject on that list",
+                False,
+                email_row(
+                    from__address="ann@example.org",
+                    to__address=["users@lists.example.org"],
+                    subject="Re: mail to users@lists.example.org bounces",
+                    list_id="Users of the project <users.lists.example.org>",
                 ),
             ),
         ),

@@ -7,17 +7,20 @@ really send its mail; matching folds homoglyphs, spacing and accents.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from lurewatch.detections.base import EventDetection, Example, Hit
 from lurewatch.detections.context import DetectionContext
 from lurewatch.detections.examples import email_row
 from lurewatch.enrich.brands import (
+    Brand,
     brand_for_domain,
     brand_named_alone,
     brands_named_in,
     is_brand_domain,
 )
+from lurewatch.enrich.folding import fold
 from lurewatch.enrich.freemail import is_freemail
 from lurewatch.util.domains import in_domains
 
@@ -34,7 +37,7 @@ def check(row: dict[str, Any], ctx: DetectionContext) -> Hit | None:
         alone = brand_named_alone(name)
         claimed = [alone] if alone else []
     named = [b for b in claimed if not is_brand_domain(b, sender_rd)]
-    if not named:
+    if not named or _names_itself(name, sender_rd, named):
         return None
     owner = brand_for_domain(sender_rd)
     if owner is not None and not is_freemail(sender_rd):
@@ -48,6 +51,24 @@ def check(row: dict[str, Any], ctx: DetectionContext) -> Hit | None:
         severity="high" if freemail else None,
         entities={"brand": brand.name},
     )
+
+
+def _names_itself(name: str, sender_rd: str, brands: list[Brand]) -> bool:
+    """True when the display name also holds the sender's own domain name as a word, one that
+    is no brand's: "Lockergnome Apple Core" from lockergnome.com introduces itself and names
+    Apple as its topic. Kit domains built around the brand ("apple-id-help.com") do not count,
+    since their name holds the brand."""
+    label = sender_rd.partition(".")[0].lower()
+    if len(label) < 4 or any(word in label for b in brands for word in _brand_words(b)):
+        return False
+    words = re.split(r"[^\w-]+", fold(name).lower())
+    return label in words
+
+
+def _brand_words(brand: Brand) -> list[str]:
+    """The brand's name and keywords as they would be written inside a domain name."""
+    words = (re.sub(r"[^a-z0-9]", "", fold(w).lower()) for w in (brand.name, *brand.keywords))
+    return [w for w in words if w]
 
 
 DETECTIONS = [
@@ -101,6 +122,21 @@ DETECTIONS = [
                 "the same word inside a name",
                 False,
                 email_row(from__address="reports@books.example", from__name="General Ledger Bot"),
+            ),
+            Example(
+                "a newsletter that names itself and the brand it writes about",
+                False,
+                email_row(
+                    from__address="subscriptions@lockergnome.example",
+                    from__name="Lockergnome Apple Core",
+                ),
+            ),
+            Example(
+                "a domain built around the brand's name",
+                True,
+                email_row(
+                    from__address="help@apple-id-help.example", from__name="Apple-ID-Help Apple"
+                ),
             ),
             Example(
                 "a person", False, email_row(from__address="ann@example.org", from__name="Ann Lee")
