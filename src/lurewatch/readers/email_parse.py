@@ -79,7 +79,10 @@ _SIMPLE_MSGID = re.compile(
 _PLAIN_ADDR = r'[^\s<>@",;:()\[\]\\]+@[^\s<>@",;:()\[\]\\]+'
 _PLAIN_WORD = r'[^\s"<>@,;:()\[\]\\=]+'
 _PLAIN_PHRASE = rf'{_PLAIN_WORD}(?:\s+{_PLAIN_WORD})*|"[^"<>@,;:()\[\]\\=]*"'
-_PLAIN_ENTRY = rf"\s*(?:{_PLAIN_ADDR}|(?:{_PLAIN_PHRASE})?\s*<{_PLAIN_ADDR}>)\s*"
+# The space before "<" belongs to the phrase's group: were it a \s* of its own beside the
+# entry's leading one, an entry without a phrase could split its spaces between the two, and a
+# list that fails to match at its end would be retried in 2^entries ways.
+_PLAIN_ENTRY = rf"\s*(?:{_PLAIN_ADDR}|(?:(?:{_PLAIN_PHRASE})\s*)?<{_PLAIN_ADDR}>)\s*"
 _PLAIN_ADDRESS_LIST = re.compile(rf"{_PLAIN_ENTRY}(?:,{_PLAIN_ENTRY})*")
 _ADDRESS_FIELDS = (
     b"from",

@@ -92,3 +92,12 @@ def test_random_lists_agree_with_getaddresses() -> None:
         # Never a list the reader sent to the modern parser before: the results stay as they were.
         assert _PLAIN_ADDRESS_LIST.fullmatch(value), value
     assert plain > 5000  # most generated lists take the plain path
+
+
+def test_a_long_list_of_bracketed_addresses_that_fails_at_its_end_is_refused_at_once() -> None:
+    # "<a>,\t<b>, ..." with a bad last entry: an entry without a phrase could once split its
+    # spaces two ways, so the match was retried 2^entries times before failing.
+    value = ",\t".join(f"<user{i}@example.com>" for i in range(80)) + ', "broken'
+    assert _PLAIN_ADDRESS_LIST.fullmatch(value) is None
+    good = ",\t".join(f"<user{i}@example.com>" for i in range(80))
+    assert _PLAIN_ADDRESS_LIST.fullmatch(good) is not None
