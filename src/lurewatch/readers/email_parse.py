@@ -138,7 +138,11 @@ def render_header(name: str, value: str) -> str:
     if fast:
         # The modern API decodes undecodable (surrogate-escaped) bytes as UTF-8, as this does.
         return clean_text(value)
-    return _modern_text(_modern_header(name, value))
+    try:
+        header = _modern_header(name, value)
+    except Exception:  # the parser itself fails on some malformed fields (an IndexError on
+        return clean_text(value)  # "Message-Id: < [a]. [b]@x>"): keep the text as written
+    return _modern_text(header)
 
 
 def header_values(msg: Message, name: str) -> list[str]:

@@ -110,3 +110,14 @@ def test_unknown_and_wrong_charsets() -> None:
 def test_unparseable_from_is_a_defect() -> None:
     p = parse(b"From: <<<>>>\r\nSubject: x\r\n\r\nbody")
     assert p.row["email.from.address"] is None
+
+
+def test_a_field_the_standard_parser_fails_on_keeps_its_text() -> None:
+    # The modern API raises IndexError inside its obs-local-part rule on this Message-Id.
+    raw = (
+        b"From: Shop <news@shop.example>\r\nTo: bob@corp.example\r\nSubject: offer\r\n"
+        b"Message-Id: < [an10]. [an6].[anl12] [an11]@shop.example>\r\n\r\nbody\r\n"
+    )
+    row = parse(raw).row
+    assert row["email.message_id"] == "< [an10]. [an6].[anl12] [an11]@shop.example>"
+    assert row["email.from.address"] == "news@shop.example"
