@@ -83,6 +83,14 @@ def test_overlong_command_line() -> None:
     assert "of 612 octets (at most 512)" in details(b"HELO " + b"a" * 605 + b"\r\n")
 
 
+def test_a_command_cut_by_the_segment_is_judged_once_it_is_already_too_long() -> None:
+    # A 4,000-octet EHLO spread over segments: the first already shows it breaks the limit.
+    assert "runs past 512 octets without ending" in details(b"EHLO " + b"OBLAH" * 500)
+    # An AUTH line or a SASL response may be longer (RFC 4954): not judged at 512.
+    assert problems(b"AUTH PLAIN " + b"QUFB" * 500) == []
+    assert problems(b"AUTH LOGIN\r\n" + b"QUFB" * 500) == []
+
+
 def test_binary_in_command_line() -> None:
     assert "binary bytes" in details(b"EHLO pc\r\n\x01\x02\x03\r\n")
 

@@ -68,9 +68,14 @@ def _check_commands(problems: list[tuple[str, str]], lines: list[Line]) -> list[
     for line in lines:
         text = line.text
         if line.end == CUT:
-            if len(text) >= MAX_AUTH_COMMAND:
+            # A command cut by the segment's end is judged when it is already too long: an
+            # AUTH line (or a SASL response) may run to MAX_AUTH_COMMAND, any other to 512.
+            verb = text.split(b" ", 1)[0].upper()
+            long_verb = in_auth or verb == b"AUTH" or verb not in VERBS
+            limit = MAX_AUTH_COMMAND if long_verb else MAX_COMMAND
+            if len(text) >= limit:
                 problems.append(
-                    (MALFORMED, f"command line runs past {MAX_AUTH_COMMAND} octets without ending")
+                    (MALFORMED, f"command line runs past {limit} octets without ending")
                 )
             break
         if not _is_text(text):
