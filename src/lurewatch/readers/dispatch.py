@@ -47,7 +47,7 @@ def sniff_format(path: Path) -> str:
         return "pcap"
     if looks_like_mbox(head):
         return "mbox"
-    if looks_like_zeek(head):
+    if looks_like_zeek(head, path.name):
         return "zeek"
     if looks_like_eve(head):
         return "suricata-eve"

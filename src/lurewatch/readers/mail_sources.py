@@ -25,6 +25,8 @@ BLOCK_BYTES = 4 << 20
 def looks_like_message(head: bytes) -> bool:
     """True when the bytes start like an RFC 5322 message (a header field)."""
     first = head.lstrip(b"\r\n").split(b"\n", 1)[0]
+    if first.startswith((b"{", b"[")):
+        return False  # JSON: '{"ts":' would read as a field named '{"ts"'
     return bool(_HEADER_LINE.match(first))
 
 

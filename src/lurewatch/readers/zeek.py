@@ -350,16 +350,18 @@ def _first_line(text: bytes) -> bytes:
     return text.lstrip(b"\r\n\t ").split(b"\n", 1)[0]
 
 
-def looks_like_zeek(head: bytes) -> bool:
-    """True when the first bytes of a file (plain or gzip) are a Zeek TSV or JSON log."""
+def looks_like_zeek(head: bytes, name: str = "") -> bool:
+    """True when the first bytes of a file (plain or gzip) are a Zeek TSV or JSON log. A JSON
+    record without connection fields (software.log, x509.log) counts when the file `name` is
+    a Zeek log's."""
     first = _first_line(text_head(head))
     if first.startswith(b"#separator"):
         return True
-    return (
-        first.startswith(b"{")
-        and b'"ts"' in first
-        and (b'"uid"' in first or b'"id.orig_h"' in first or b'"_path"' in first)
-    )
+    if not (first.startswith(b"{") and b'"ts"' in first):
+        return False
+    if b'"uid"' in first or b'"id.orig_h"' in first or b'"_path"' in first:
+        return True
+    return bool(name) and log_type_from_name(name) in KNOWN_LOG_TYPES
 
 
 def zeek_log_type(path: str | Path, head: bytes) -> str | None:

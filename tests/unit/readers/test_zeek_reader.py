@@ -296,3 +296,18 @@ def test_sniffing_and_log_type(tmp_path: Path) -> None:
     assert log_type_from_name("labeled-conn.log") == "conn"
     assert log_type_from_name("acme_gadget.log") == "acme_gadget"
     assert log_type_from_name("report.pdf") is None
+
+
+def test_a_json_log_without_connection_fields_is_zeek_by_its_name(tmp_path: Path) -> None:
+    from lurewatch.readers.dispatch import sniff_format
+
+    record = {"ts": 1599755438.2, "host": "192.168.1.194", "software_type": "HTTP::BROWSER"}
+    line = orjson.dumps(record) + b"\n"
+    assert looks_like_zeek(line, "software.log")
+    assert not looks_like_zeek(line, "notes.txt")
+    path = tmp_path / "software.log"
+    path.write_bytes(line * 3)
+    assert sniff_format(path) == "zeek"
+    other = tmp_path / "records.jsonl"
+    other.write_bytes(line)
+    assert sniff_format(other) != "eml"  # '{"ts":' is no header field
