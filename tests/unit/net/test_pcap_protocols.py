@@ -56,6 +56,27 @@ def test_http_request_answered_with_ssh_is_a_protocol_change(tmp_path: Path) -> 
     )
 
 
+def test_binary_bytes_answered_in_http_are_a_protocol_change(tmp_path: Path) -> None:
+    # A DCE/RPC bind to a web port, answered by the web server: two protocols in one flow.
+    c = Conversation(sport=8080).handshake()
+    c.send(True, PSH | ACK, b"\x05\x00\x0b\x03\x10\x00\x00\x00\x48\x00\x00\x00\x01\x00")
+    c.send(False, PSH | ACK, b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+    r = run(tmp_path, c)
+    assert (
+        "answers in HTTP a client that did not speak it"
+        in (n1(r, "protocol_change")["anomaly.detail"])
+    )
+
+
+def test_a_method_identification_does_not_know_is_still_http(tmp_path: Path) -> None:
+    # UPnP eventing: HTTP with its own methods. Text from the client, HTTP from the server.
+    c = Conversation(sport=2869).handshake()
+    c.send(True, PSH | ACK, b"NOTIFY /upnp/eventing/x HTTP/1.1\r\nNT: upnp:event\r\n\r\n")
+    c.send(False, PSH | ACK, b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+    r = run(tmp_path, c)
+    assert "protocol_change" not in r.names(), r.anomalies
+
+
 def test_unrecognised_bytes_on_a_registered_port(tmp_path: Path) -> None:
     c = Conversation(sport=443).handshake()
     c.send(True, PSH | ACK, bytes(range(7, 107)))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from lurewatch.net.payload.lines import outside
 from lurewatch.net.pcap.flow import Flow
 from lurewatch.net.ports import UPGRADES, registered_protocol
 
@@ -68,10 +69,12 @@ class Direction:
         "message_open",
         "number",
         "ts",
+        "binary_start",
     )
 
     def __init__(self) -> None:
         self.protocol: str | None = None
+        self.binary_start: bool | None = None  # whether its first bytes were not text
         self.packets = 0
         self.bytes = 0
         self.message = b""  # the first message, gathered for its structure check
@@ -97,6 +100,20 @@ def _name(protocol: str) -> str:
     return protocol.upper()
 
 
+_BINARY = outside(bytes(range(0x09, 0x0E)) + bytes(range(0x20, 0x100)))
+
+
+def _other_protocol_asked(answer: str, binary_start: bool | None) -> bool:
+    """True when a server's first `answer` (its protocol) follows a client start that cannot
+    be that protocol's: an HTTP response to binary bytes (a DCE/RPC bind), TLS records to
+    plain text. Two protocols in one flow (Suricata: app_proto_ts against app_proto_tc).
+    Only the kind of bytes is judged, not the request's form: HTTP allows any method name,
+    and UPnP's NOTIFY and SUBSCRIBE are HTTP too."""
+    if binary_start is None:
+        return False  # the client sent nothing
+    return binary_start if answer == "http" else answer == "tls" and not binary_start
+
+
 class Application:
     """Runs payload identification and structure checks for flows, recording N1 findings."""
 
@@ -116,6 +133,8 @@ class Application:
             me, other = app.server, app.client
         if other.message_packets and other.message_open:
             self._close_message(f, app, other, not from_client, transport)
+        if not me.packets:
+            me.binary_start = _BINARY(payload[:64]) is not None
         me.packets += 1
         me.bytes += len(payload)
         found = self._identify(payload, transport, from_client)
@@ -223,6 +242,19 @@ class Application:
                     number,
                     ts,
                     f"{_name(found)} on {transport}/{f.rport}, registered to {_name(registered)}",
+                    found,
+                )
+            if (
+                not from_client
+                and transport == "tcp"
+                and f.hist.startswith("S")  # seen from its handshake: the client's start is here
+                and _other_protocol_asked(found, other.binary_start)
+            ):
+                f.flag(
+                    "protocol_change",
+                    number,
+                    ts,
+                    f"the server answers in {_name(found)} a client that did not speak it",
                     found,
                 )
         elif (
