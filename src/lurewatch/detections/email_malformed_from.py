@@ -3,7 +3,8 @@
 Mail clients and legitimate bulk senders produce a From with one address at a domain under a
 public suffix, and quote display names that contain commas. Mass phishing tools often do not:
 "From: Shop,<a@x.example>", addresses at bare words ("avisos@correios"), domains spelt a
-character per label ("j.u.t.o.s.b.i.m.example.shop"), or no address at all.
+character per label ("j.u.t.o.s.b.i.m.example.shop"), a domain ending in the DNS root's dot
+("chronopost.fr."), or no address at all.
 """
 
 from __future__ import annotations
@@ -64,6 +65,11 @@ def check(row: dict[str, Any], ctx: DetectionContext) -> Hit | None:
         row.get("email.from.domain"), ctx.settings.organization.domains
     ):
         problems.append(f"its address {address} is not at an internet domain")
+    elif address.endswith("."):
+        problems.append(
+            f"its address {address} ends with a dot, which a domain in a header never has "
+            "(RFC 5322 §3.4.1: the root's dot belongs to DNS names, not addresses)"
+        )
     elif spelled_out(row.get("email.from.domain")):
         problems.append(
             f"its domain {row.get('email.from.domain')} is spelt one character per label, as "
@@ -91,7 +97,8 @@ DETECTIONS = [
         evidence_kinds=("email",),
         description="From has no address, an address at something that is not an internet domain "
         "(no public suffix, invalid characters), a domain spelt one character per label "
-        "(j.u.t.o.s.example.shop), or an extra entry that is only a name.",
+        "(j.u.t.o.s.example.shop), a domain ending with a dot, or an extra entry that is only a "
+        "name.",
         false_positives="Internal systems that send from unqualified host names "
         "(root@server01); add their domain to organization.domains or fix the sender.",
         playbook="Read the full header (inspect email); a malformed From is sent by tools, not "
@@ -105,6 +112,11 @@ DETECTIONS = [
                 email_row(from__address="avisos@correios", from__name="Correios"),
             ),
             Example("no address", True, email_row(from__name="Prize team")),
+            Example(
+                "a domain written with the root's dot",
+                True,
+                email_row(from__address="ne-pas-repondre@parcels.example.com.", from__name="U.P.S"),
+            ),
             Example(
                 "unquoted name with a comma",
                 True,
