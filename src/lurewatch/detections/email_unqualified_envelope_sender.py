@@ -27,10 +27,11 @@ def check(row: dict[str, Any], ctx: DetectionContext) -> Hit | None:
     host = domain_of(envelope)
     if internet_domain(host) or in_domains(host, org) or in_domains(from_domain, org):
         return None  # the organization's own hosts and cron mail are its business
+    what = "an address literal" if (host or "").startswith("[") else "a bare machine name"
     return Hit(
         f"The message says it is from {row.get('email.from.address')} but was sent with the "
-        f"envelope sender {envelope}, a bare machine name rather than an internet domain: mail "
-        "systems qualify the envelope sender; kits run on a rented server keep its default name.",
+        f"envelope sender {envelope}, {what} rather than an internet domain: mail systems "
+        "qualify the envelope sender with a domain; kits run on rented servers often do not.",
         entities={"return_path": envelope},
     )
 
@@ -60,6 +61,11 @@ DETECTIONS = [
                     from__address="infomail@bank.example.com",
                     return_path="root@ubuntu-s-1vcpu-512mb-10gb-nyc1-02",
                 ),
+            ),
+            Example(
+                "an envelope sender at an address literal",
+                True,
+                email_row(from__address="service@shop.example.com", return_path="x@[192.0.2.7]"),
             ),
             Example(
                 "envelope at the sender's bounce domain",
