@@ -15,7 +15,8 @@ from lurewatch.enrich.dns import Resolver
 from lurewatch.errors import RecordError
 from lurewatch.ids import event_id
 from lurewatch.pipeline.url_rows import url_rows
-from lurewatch.readers.email_parse import ParsedEmail, clean_text, parse_email
+from lurewatch.readers.email_parse import ParsedEmail, parse_email
+from lurewatch.readers.header_fields import clean_text
 from lurewatch.readers.records import RawMessage, Reject
 from lurewatch.util.domains import domain_of, in_domains
 

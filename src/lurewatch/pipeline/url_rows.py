@@ -9,7 +9,8 @@ from lurewatch.config import Settings
 from lurewatch.enrich.urls.extract import extract_urls
 from lurewatch.enrich.urls.shorteners import is_shortener, load_domain_list
 from lurewatch.ids import event_id
-from lurewatch.readers.email_parse import ParsedEmail, clean_text
+from lurewatch.readers.email_parse import ParsedEmail
+from lurewatch.readers.header_fields import clean_text
 
 MAX_URL_CHARS = 8192  # a stored URL is cut here; the verdicts use the normalized parts
 

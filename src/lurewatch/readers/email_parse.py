@@ -3,9 +3,7 @@
 The MIME structure is parsed with the standard library's compat32 policy: the modern policy
 builds a header object, with a full RFC 5322 parse, every time any header is read (the MIME walk
 alone reads Content-Type several times per part), which made parsing four times slower. The few
-headers a row needs are rendered here as the modern API renders them (`header_values`): unfolded,
-RFC 2047 words decoded, undecodable bytes replaced; values plain enough take a short path with
-the same result, anything unusual goes through the modern header classes themselves.
+headers a row needs are rendered as the modern API renders them (header_fields.py).
 
 A message that parses only in part keeps what was read and records the parser's defects; only
 bytes that are not a message at all are rejected.
@@ -17,18 +15,17 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from email import policy
-from email.headerregistry import Address
 from email.message import Message
 from email.parser import BytesParser
-from email.utils import getaddresses, parsedate_to_datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import orjson
 
 from lurewatch.errors import RecordError
 from lurewatch.ids import event_id
-from lurewatch.readers.address_list import plain_addresses, read_addresses
 from lurewatch.readers.email_body import walk_parts
+from lurewatch.readers.header_fields import MAX_HEADER_CHARS, HeaderFields, clean_text, unfold
 from lurewatch.readers.header_section import header_end
 from lurewatch.readers.mail_sources import looks_like_message
 from lurewatch.readers.mime_boundary import use_prefix_boundaries
@@ -37,7 +34,6 @@ from lurewatch.readers.received import Hop, parse_chain
 from lurewatch.readers.records import RawMessage
 from lurewatch.util.domains import domain_of, registrable_domain
 
-MAX_HEADER_CHARS = 8192  # one header value kept at most
 MAX_MULTIPARTS = 200  # more multipart containers than this is a nesting bomb, not mail
 
 MAX_ADDRESS_HEADER_BYTES = 32 * 1024  # the stdlib address parser slows down badly past this
@@ -45,45 +41,6 @@ MAX_ADDRESS_HEADER_BYTES = 32 * 1024  # the stdlib address parser slows down bad
 use_prefix_boundaries()
 use_line_end_at_tail()
 _PARSER = BytesParser(policy=policy.compat32)
-_MODERN = policy.default
-# The modern policy unfolds on CR and LF only (str.splitlines would also split on \x0b, \x85...).
-_LINESEP = re.compile(r"\n|\r")
-# Headers the modern API gives a class of their own; any other is unstructured text.
-_ADDRESS_HEADERS = frozenset(
-    ("from", "to", "cc", "bcc", "sender", "reply-to", "resent-from", "resent-to", "resent-cc")
-)
-_STRUCTURED_HEADERS = _ADDRESS_HEADERS | frozenset(
-    (
-        "date",
-        "resent-date",
-        "orig-date",
-        "resent-sender",
-        "resent-bcc",
-        "message-id",
-        "mime-version",
-        "content-type",
-        "content-disposition",
-        "content-transfer-encoding",
-    )
-)
-# A Message-ID the modern parser renders unchanged: <dot-atom@dot-atom>, nothing around it.
-_SIMPLE_MSGID = re.compile(
-    r"<[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-    r"@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*>"
-)
-# A plain address list, which getaddresses() reads exactly as the modern parser does: each
-# entry an addr-spec with one "@", alone or in angle brackets after a plain or quoted phrase.
-# Anything else (comments, groups, RFC 2047 words, stray "@" or quotes) takes the modern parser.
-# Words are split on whitespace so that no two parts of the pattern can match the same spaces:
-# a hostile header then costs linear time, not quadratic.
-_PLAIN_ADDR = r'[^\s<>@",;:()\[\]\\]+@[^\s<>@",;:()\[\]\\]+'
-_PLAIN_WORD = r'[^\s"<>@,;:()\[\]\\=]+'
-_PLAIN_PHRASE = rf'{_PLAIN_WORD}(?:\s+{_PLAIN_WORD})*|"[^"<>@,;:()\[\]\\=]*"'
-# The space before "<" belongs to the phrase's group: were it a \s* of its own beside the
-# entry's leading one, an entry without a phrase could split its spaces between the two, and a
-# list that fails to match at its end would be retried in 2^entries ways.
-_PLAIN_ENTRY = rf"\s*(?:{_PLAIN_ADDR}|(?:(?:{_PLAIN_PHRASE})\s*)?<{_PLAIN_ADDR}>)\s*"
-_PLAIN_ADDRESS_LIST = re.compile(rf"{_PLAIN_ENTRY}(?:,{_PLAIN_ENTRY})*")
 _ADDRESS_FIELDS = (
     b"from",
     b"to",
@@ -110,102 +67,6 @@ class ParsedEmail:
     payloads: dict[int, bytes] = field(default_factory=dict)  # attachments' bytes by id(part)
 
 
-def _unfold(value: str) -> str:
-    return "".join(_LINESEP.split(value))
-
-
-def _modern_header(name: str, value: str) -> Any:
-    """The modern API's header object for one field: the exact, slow rendering."""
-    return _MODERN.header_factory(name, value)
-
-
-def _modern_text(header: Any) -> str:
-    try:
-        return str(header)
-    except Exception:  # a header the registry cannot render: keep its raw form
-        return str(getattr(header, "_parse_tree", header))
-
-
-def render_header(name: str, value: str) -> str:
-    """One raw field value as str() of the modern API's header object renders it."""
-    value = _unfold(value)
-    lname = name.lower()
-    if lname not in _STRUCTURED_HEADERS:
-        # Unstructured text only changes where it holds RFC 2047 words.
-        fast = "=?" not in value
-    else:
-        fast = lname == "message-id" and _SIMPLE_MSGID.fullmatch(value) is not None
-    if fast:
-        # The modern API decodes undecodable (surrogate-escaped) bytes as UTF-8, as this does.
-        return clean_text(value)
-    try:
-        header = _modern_header(name, value)
-    except Exception:  # the parser itself fails on some malformed fields (an IndexError on
-        return clean_text(value)  # "Message-Id: < [a]. [b]@x>"): keep the text as written
-    return _modern_text(header)
-
-
-def header_values(msg: Message, name: str) -> list[str]:
-    """Every `name` field of `msg` (top level), rendered as the modern email API would."""
-    lname = name.lower()
-    return [render_header(n, str(v)) for n, v in msg.raw_items() if n.lower() == lname]
-
-
-class _Fields:
-    """The top-level header fields of a message by lower-case name, read once."""
-
-    def __init__(self, msg: Message) -> None:
-        self.raw: dict[str, list[str]] = {}
-        for name, value in msg.raw_items():
-            self.raw.setdefault(name.lower(), []).append(str(value))
-
-    def values(self, name: str) -> list[str]:
-        return [render_header(name, v)[:MAX_HEADER_CHARS] for v in self.raw.get(name, ())]
-
-    def first(self, name: str) -> str | None:
-        raw = self.raw.get(name)
-        return render_header(name, raw[0])[:MAX_HEADER_CHARS].strip() if raw else None
-
-    def count(self, name: str) -> int:
-        return len(self.raw.get(name, ()))
-
-    def addresses(self, name: str) -> list[tuple[str, str]]:
-        """(display name, lower-case address) pairs of an address header, tolerant of bad syntax."""
-        out: list[tuple[str, str]] = []
-        for raw in self.raw.get(name, ()):
-            value = _unfold(raw)
-            if name not in _ADDRESS_HEADERS:
-                # Delivered-To and the like are unstructured text to the modern API as well.
-                text = render_header(name, value)
-                out.extend((d, a.lower()) for d, a in read_addresses([text]) if a)
-            elif (plain := plain_addresses(value)) is not None:
-                # The plainest lists, cut by one pattern exactly as getaddresses reads them.
-                out.extend((d, a.lower()) for d, a in plain)
-            elif _PLAIN_ADDRESS_LIST.fullmatch(value):
-                # Other plain lists read the same with getaddresses, at a fraction of the cost.
-                out.extend((d, a.lower()) for d, a in getaddresses([value]) if a and a != "<>")
-            else:
-                out.extend(_modern_addresses(name, value))
-        return [(d.strip(), a.strip().strip("<>")) for d, a in out if "@" in a or a]
-
-
-def _modern_addresses(name: str, value: str) -> list[tuple[str, str]]:
-    header = _modern_header(name, value)
-    out: list[tuple[str, str]] = []
-    groups = getattr(header, "addresses", None)
-    if groups is not None:
-        try:
-            for a in groups:
-                if isinstance(a, Address) and a.addr_spec and a.addr_spec != "<>":
-                    out.append((a.display_name or "", a.addr_spec.lower()))
-            return out
-        except Exception:
-            pass
-    text = _modern_text(header)
-    out.extend((d, a.lower()) for d, a in read_addresses([text]) if a)
-    return out
-
-
 def _path_address(value: str | None) -> str | None:
     if not value:
         return None
@@ -214,11 +75,11 @@ def _path_address(value: str | None) -> str | None:
     return addr or None
 
 
-def _timestamp(fields: _Fields, hops: list[Hop], defects: list[str]) -> dt.datetime | None:
+def _timestamp(fields: HeaderFields, hops: list[Hop], defects: list[str]) -> dt.datetime | None:
     raw = fields.raw.get("date")
     # The modern Date header re-renders a readable date; parsing the raw text gives the same
     # instant, and the same failure for an unreadable one.
-    date = clean_text(_unfold(raw[0]))[:MAX_HEADER_CHARS].strip() if raw else None
+    date = clean_text(unfold(raw[0]))[:MAX_HEADER_CHARS].strip() if raw else None
     if date:
         try:
             t = parsedate_to_datetime(date)
@@ -231,20 +92,6 @@ def _timestamp(fields: _Fields, hops: list[Hop], defects: list[str]) -> dt.datet
         if hop.time:
             return dt.datetime.fromisoformat(hop.time).astimezone(dt.UTC).replace(tzinfo=None)
     return None
-
-
-def clean_text(value: str) -> str:
-    """Text safe to store: undecodable bytes the parser kept as surrogates become U+FFFD."""
-    try:
-        value.encode("utf-8")
-        return value
-    except UnicodeEncodeError:
-        return (
-            value.encode("utf-8", "surrogateescape")
-            .decode("utf-8", "replace")
-            .encode("utf-8", "replace")
-            .decode("utf-8")
-        )
 
 
 def _clean_row(row: dict[str, Any]) -> None:
@@ -322,7 +169,7 @@ def parse_email(raw: RawMessage) -> ParsedEmail:
         defects.append(f"BodyUnreadable:{type(exc).__name__}")
         text, html, attachments = "", "", []
 
-    fields = _Fields(msg)
+    fields = HeaderFields(msg)
 
     def addrs(name: str) -> list[tuple[str, str]]:
         try:

@@ -8,7 +8,7 @@ from email.utils import getaddresses
 import pytest
 
 from lurewatch.readers.address_list import plain_addresses, read_addresses
-from lurewatch.readers.email_parse import _PLAIN_ADDRESS_LIST
+from lurewatch.readers.header_fields import _PLAIN_ADDRESS_LIST
 
 PLAIN = [
     "user@example.com",

@@ -33,7 +33,8 @@ from lurewatch.enrich.auth.spf_check import SpfOutcome, check_spf
 from lurewatch.enrich.auth.upstream import Upstream, read_upstream
 from lurewatch.enrich.dns import Resolver
 from lurewatch.readers.address_list import read_addresses
-from lurewatch.readers.email_parse import ParsedEmail, header_values
+from lurewatch.readers.email_parse import ParsedEmail
+from lurewatch.readers.header_fields import header_values
 from lurewatch.util.domains import domain_of
 
 
