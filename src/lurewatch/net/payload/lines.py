@@ -59,6 +59,11 @@ def outside(allowed: bytes) -> Callable[[bytes], re.Match[bytes] | None]:
     return re.compile(b"[^" + b"".join(b"\\x%02x" % c for c in allowed) + b"]").search
 
 
+# A control byte other than TAB, LF, VT, FF and CR: text protocols never send one, and binary
+# ones (TLS records, DCE/RPC, compressed data) nearly always do within their first bytes.
+control_byte = outside(bytes(range(0x09, 0x0E)) + bytes(range(0x20, 0x100)))
+
+
 def has_bare_cr(text: bytes) -> bool:
     """A CR inside a line (the terminator's CR is already stripped)."""
     return b"\r" in text

@@ -8,7 +8,15 @@ Server replies are judged until bytes that are not text (a TLS record after STAR
 
 from __future__ import annotations
 
-from lurewatch.net.payload.lines import CUT, LF, Line, has_bare_cr, outside, shown, split_lines
+from lurewatch.net.payload.lines import (
+    CUT,
+    LF,
+    Line,
+    control_byte,
+    has_bare_cr,
+    shown,
+    split_lines,
+)
 
 MALFORMED = "smtp_malformed"
 MAX_COMMAND = 512  # RFC 5321 §4.5.3.1.4, CR LF included
@@ -54,12 +62,9 @@ def _endings(problems: list[tuple[str, str]], lines: list[Line], side: str) -> N
         problems.append((MALFORMED, f"bare CR inside a {side} line (RFC 5321 §2.3.8)"))
 
 
-_binary = outside(bytes(range(0x09, 0x0E)) + bytes(range(0x20, 0x100)))
-
-
 def _is_text(text: bytes) -> bool:
     """No control bytes other than TAB, LF, VT, FF, CR: a TLS record or a binary body is not."""
-    return _binary(text[:64]) is None
+    return control_byte(text[:64]) is None
 
 
 def _check_commands(problems: list[tuple[str, str]], lines: list[Line]) -> list[Line]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections import deque
 
-from lurewatch.net.payload.lines import shown
+from lurewatch.net.payload.lines import control_byte, shown
 from lurewatch.net.payload.mime_names import NAME_MAX, NameScanner
 from lurewatch.net.payload.session import MAX_CARRY, LineCarry, Session
 
@@ -26,7 +26,6 @@ GREETING = b"<greeting>"
 SASL = b"<sasl>"
 TRANSACTION = frozenset({b"MAIL", b"RCPT", b"DATA", b"BDAT"})
 _BDAT = re.compile(rb"BDAT ([0-9]{1,18})( LAST)?\Z", re.IGNORECASE)
-_TEXT = re.compile(rb"[\x00-\x08\x0e-\x1f]")
 
 COMMANDS, DATA_WAIT, DATA, BDAT = range(4)
 
@@ -118,7 +117,7 @@ class SmtpSession(Session):
             self._command(line, group)
 
     def _command(self, line: bytes, group: int) -> None:
-        if _TEXT.search(line[:64]):
+        if control_byte(line[:64]):
             self.finished = True  # not commands (TLS after STARTTLS, or not SMTP at all)
             return
         verb = line.split(b" ", 1)[0].upper()
@@ -220,7 +219,7 @@ class SmtpSession(Session):
     # -- server --------------------------------------------------------------------------------
 
     def _server(self, payload: bytes) -> None:
-        if _TEXT.search(payload[:64]):
+        if control_byte(payload[:64]):
             self.finished = True  # TLS after STARTTLS, or a binary protocol
             return
         lines = self.replies.lines(payload)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from lurewatch.net.payload.lines import outside
+from lurewatch.net.payload.lines import control_byte
 from lurewatch.net.pcap.flow import Flow
 from lurewatch.net.ports import UPGRADES, registered_protocol
 
@@ -100,9 +100,6 @@ def _name(protocol: str) -> str:
     return protocol.upper()
 
 
-_BINARY = outside(bytes(range(0x09, 0x0E)) + bytes(range(0x20, 0x100)))
-
-
 def _other_protocol_asked(answer: str, binary_start: bool | None) -> bool:
     """True when a server's first `answer` (its protocol) follows a client start that cannot
     be that protocol's: an HTTP response to binary bytes (a DCE/RPC bind), TLS records to
@@ -134,7 +131,7 @@ class Application:
         if other.message_packets and other.message_open:
             self._close_message(f, app, other, not from_client, transport)
         if not me.packets:
-            me.binary_start = _BINARY(payload[:64]) is not None
+            me.binary_start = control_byte(payload[:64]) is not None
         me.packets += 1
         me.bytes += len(payload)
         found = self._identify(payload, transport, from_client)
