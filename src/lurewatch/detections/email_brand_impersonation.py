@@ -18,6 +18,7 @@ from lurewatch.enrich.brands import (
     brand_for_domain,
     brand_named_alone,
     brands_named_in,
+    compact,
     is_brand_domain,
 )
 from lurewatch.enrich.folding import fold
@@ -59,16 +60,12 @@ def _names_itself(name: str, sender_rd: str, brands: list[Brand]) -> bool:
     Apple as its topic. Kit domains built around the brand ("apple-id-help.com") do not count,
     since their name holds the brand."""
     label = sender_rd.partition(".")[0].lower()
-    if len(label) < 4 or any(word in label for b in brands for word in _brand_words(b)):
+    if len(label) < 4 or any(
+        key and key in label for b in brands for key in map(compact, (b.name, *b.keywords))
+    ):
         return False
     words = re.split(r"[^\w-]+", fold(name).lower())
     return label in words
-
-
-def _brand_words(brand: Brand) -> list[str]:
-    """The brand's name and keywords as they would be written inside a domain name."""
-    words = (re.sub(r"[^a-z0-9]", "", fold(w).lower()) for w in (brand.name, *brand.keywords))
-    return [w for w in words if w]
 
 
 DETECTIONS = [

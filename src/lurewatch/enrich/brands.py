@@ -96,6 +96,12 @@ def _words(text: str) -> list[str]:
     return _split(fold(text))
 
 
+def compact(text: str) -> str:
+    """`text` as the catalogue matches it written in one piece: folded lower-case words,
+    joined without separators ("Bank of America" -> "bankofamerica")."""
+    return "".join(w.lower() for w in _words(text))
+
+
 def _prefixes(keys: Iterable[str], sep: str) -> frozenset[str]:
     """Every proper prefix of each key, cut at `sep` boundaries (or at characters if sep == '')."""
     out: set[str] = set()
@@ -143,12 +149,11 @@ class BrandCatalogue:
         for b in self.brands:
             names = [*b.keywords, *(f"{w} {q}" for w in b.qualified for q in quals)]
             for kw in names:
-                words = [w.lower() for w in _words(kw)]
-                compact = "".join(words)
-                if len(compact) >= _COMPACT_MIN:
-                    self._add(self._compact, compact, b)
+                key = compact(kw)
+                if len(key) >= _COMPACT_MIN:
+                    self._add(self._compact, key, b)
                 else:
-                    self._add(self._exact, " ".join(words), b)
+                    self._add(self._exact, " ".join(w.lower() for w in _words(kw)), b)
             for kw in b.cased:
                 words = _words(kw)
                 self._add(self._cased, " ".join(words), b)
