@@ -16,11 +16,7 @@ from typing import Any
 from lurewatch.detections.base import EventDetection, Example, Hit
 from lurewatch.detections.context import DetectionContext
 from lurewatch.detections.examples import email_row
-from lurewatch.util.domains import in_domains, known_tld
-
-# RFC 6761 names kept for documentation and testing: no one can register them, so they cannot
-# carry an attack, and sample data and tests use them.
-_SPECIAL_USE = frozenset({"example", "test"})
+from lurewatch.util.domains import in_domains, usable_tld
 
 
 @lru_cache(maxsize=65536)
@@ -40,7 +36,7 @@ def internet_domain(domain: str | None) -> bool:
         return False
     # The top-level label must be a real one; a domain that is itself a (private-section) suffix,
     # such as iki.fi, is still a domain people send from.
-    return known_tld(labels[-1]) or labels[-1] in _SPECIAL_USE
+    return usable_tld(labels[-1])
 
 
 # Three or more labels of one character in a row ("j.u.t.o.s.b.i.m.example.shop"): kits that

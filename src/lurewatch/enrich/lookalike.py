@@ -29,14 +29,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import cache
 from typing import Literal
 
 from lurewatch.enrich.brands import catalogue
 from lurewatch.enrich.edit_distance import deletions, osa_distance
 from lurewatch.enrich.folding import confusables, fold
 from lurewatch.enrich.freemail import freemail_domains
-from lurewatch.util.domains import known_tld, registrable_domain
+from lurewatch.util.domains import registrable_domain, usable_tld
 
 __all__ = [
     "Lookalike",
@@ -182,7 +181,7 @@ class LookalikeIndex:
         if not rd or rd in self._protected or rd in self._known or _NOT_A_NAME.search(rd):
             return None
         label, _, suffix = rd.partition(".")
-        if not suffix or not _known_tld(suffix.rpartition(".")[2]):
+        if not suffix or not usable_tld(suffix.rpartition(".")[2]):
             return None  # "email", "mail.w": words cut out of text, not names anyone holds
         ulabel = _decode(label)
         sk = skeleton(ulabel)
@@ -303,12 +302,6 @@ class LookalikeIndex:
             if inner:
                 return self._by_skel[inner[0]][0]
         return None
-
-
-@cache
-def _known_tld(tld: str) -> bool:
-    # Reserved names used by examples and tests count; anything else must be in the list.
-    return tld in ("example", "test") or known_tld(tld)
 
 
 def _to_ascii(label: str) -> str:

@@ -49,6 +49,17 @@ def known_tld(label: str) -> bool:
     return _PSL.is_public(label, accept_unknown=False) or label in _rule_tops()
 
 
+# RFC 6761 names kept for documentation and testing: no one can register them, so they carry
+# no attack, and sample data and tests use them as real domains.
+SPECIAL_USE_TLDS = frozenset({"example", "test"})
+
+
+def usable_tld(label: str) -> bool:
+    """A top-level domain mail and links may really use: one the list knows, or a special-use
+    name of sample data (example, test)."""
+    return label.lower() in SPECIAL_USE_TLDS or known_tld(label)
+
+
 @lru_cache(maxsize=1)
 def _rule_tops() -> frozenset[str]:
     """The top-level label of every rule in the bundled list, in the list's (IDNA) form."""
