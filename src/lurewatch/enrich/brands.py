@@ -32,6 +32,7 @@ __all__ = [
     "brand_named_alone",
     "brands_named_in",
     "catalogue",
+    "compact",
     "is_brand_domain",
 ]
 
@@ -236,7 +237,7 @@ class BrandCatalogue:
     def named_alone(self, display_name: str) -> Brand | None:
         """The brand whose one-word name is the whole of `display_name` ("Ledger", "LEDGER"),
         emoji and punctuation aside."""
-        words = _split(fold(display_name))
+        words = _words(display_name)
         if len(words) != 1:
             return None
         word = words[0]
