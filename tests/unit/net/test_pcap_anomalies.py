@@ -28,6 +28,9 @@ from pcapkit import (
     udp,
 )
 
+from lurewatch.net.pcap.frames import frame_row
+from lurewatch.net.pcap.rows import orphan_row
+
 
 def only(r: Result, name: str) -> dict:
     found = [a for a in r.anomalies if a["anomaly.name"] == name]
@@ -243,3 +246,19 @@ def test_clean_fragments_are_not_flagged(tmp_path: Path) -> None:
     assert not r.anomalies
     f = r.only_flow()
     assert f["source.packets"] == 2 and f["destination.port"] == 9999
+
+
+def test_the_same_bad_packet_in_the_next_days_capture_is_a_finding_of_its_own() -> None:
+    # Packet numbers start again in every capture: the time tells the two findings apart.
+    src, dst = bytes([10, 0, 0, 5]), bytes([192, 0, 2, 80])
+    args = ("ip_header_anomaly", 1)
+    monday = orphan_row(*args, 1_700_000_000.0, src, dst, "tcp", "data offset 12", "mon.pcap")
+    tuesday = orphan_row(*args, 1_700_086_400.0, src, dst, "tcp", "data offset 12", "tue.pcap")
+    assert monday["event.id"] != tuesday["event.id"]
+
+
+def test_frames_without_ip_at_other_times_have_ids_of_their_own() -> None:
+    frame = b"\xff" * 6 + b"\x02" * 6 + b"\x88\xb5"
+    first = frame_row(frame, 1, 1_700_000_000.0, "nothing after the header", "a.pcap")
+    later = frame_row(frame, 1, 1_700_086_400.0, "nothing after the header", "b.pcap")
+    assert first["event.id"] != later["event.id"]

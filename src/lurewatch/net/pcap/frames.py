@@ -60,7 +60,10 @@ def frame_row(frame: bytes, number: int, ts: float, detail: str, path: str) -> d
     if len(frame) >= 12:
         detail = f"{detail} (from {_mac(frame[6:12])} to {_mac(frame[:6])})"
     return {
-        "event.id": event_id("net_anomaly", "pcap", "frame", ANOMALY, str(number), detail),
+        # With the packet's time: packet numbers start again in every capture.
+        "event.id": event_id(
+            "net_anomaly", "pcap", "frame", ANOMALY, str(number), str(round(ts * 1e6)), detail
+        ),
         "@timestamp": utc(ts),
         "log.file.path": path,
         "log.offset": number,

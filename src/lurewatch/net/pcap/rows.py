@@ -143,8 +143,17 @@ def orphan_row(
 ) -> Row:
     """A finding in a packet that belongs to no flow (its transport header was unreadable)."""
     return {
+        # The packet's time is part of its identity: packet numbers start again in every
+        # capture, and the same malformed packet recurs in the next day's capture.
         "event.id": event_id(
-            "net_anomaly", "pcap", ip_text(src), ip_text(dst), name, str(number), detail
+            "net_anomaly",
+            "pcap",
+            ip_text(src),
+            ip_text(dst),
+            name,
+            str(number),
+            str(round(ts * 1e6)),
+            detail,
         ),
         "@timestamp": utc(ts),
         "log.file.path": path,
