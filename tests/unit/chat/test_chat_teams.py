@@ -202,3 +202,29 @@ def test_broken_messages_and_files(tmp_path: Path, store: Store) -> None:
         "not a message object",
         "not valid JSON",
     ]
+
+
+def test_messages_without_an_id_are_known_by_time_sender_and_text(
+    tmp_path: Path, store: Store
+) -> None:
+    # Two exports of one chat, a week apart, in which Graph left the ids out: the first
+    # message of each is a different message, and the second export repeats one.
+    user = {"user": {"id": "u1", "userIdentityType": "aadUser", "tenantId": NORTHWIND_TENANT}}
+
+    def msg(when: str, text: str) -> dict[str, Any]:
+        return {
+            "messageType": "message",
+            "createdDateTime": when,
+            "chatId": "19:abc@thread.v2",
+            "from": user,
+            "body": {"contentType": "text", "content": text},
+        }
+
+    week1 = [msg("2026-03-02T10:00:00Z", "hello"), msg("2026-03-02T10:05:00Z", "the plan")]
+    week2 = [msg("2026-03-09T09:00:00Z", "hello"), msg("2026-03-02T10:05:00Z", "the plan")]
+    (tmp_path / "week1.json").write_text(json.dumps(week1))
+    (tmp_path / "week2.json").write_text(json.dumps(week2))
+    world = build_world(days=1, per_day=1)
+    _ingest(store, [tmp_path / "week1.json"], world)
+    _ingest(store, [tmp_path / "week2.json"], world)
+    assert store.count("message") == 3

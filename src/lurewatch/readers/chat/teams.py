@@ -182,7 +182,9 @@ def _message(
         platform="teams",
         path=label,
         offset=index,
-        key=(conv, str(raw.get("id") or index)),
+        # Graph gives every message an id. One without is known by its time, sender and text:
+        # its place in the file changes from one export to the next.
+        key=(conv, str(raw.get("id") or f"{raw['createdDateTime']}|{sender[0]}|{text}")),
         time=when,
         channel=conv,
         sender=sender[0],
