@@ -49,8 +49,10 @@ def utc_time(value: Any) -> dt.datetime:
     if not isinstance(value, str):
         raise ValueError(f"not a time: {str(value)[:60]!r}")
     offset = _OFFSETS.get(value[-5:])
-    if offset is not None:
-        return dt.datetime.fromisoformat(value[:-5]) - offset
+    if offset is not None and value[10:11] in ("T", " "):
+        t = dt.datetime.fromisoformat(value[:-5])
+        if t.tzinfo is None:  # a date and a time, then the offset: as the full parse reads it
+            return t - offset
     t = dt.datetime.fromisoformat(value)
     offset = t.utcoffset()
     if offset is None:

@@ -13,12 +13,14 @@ from typing import Any
 import pytest
 
 from lurewatch.net.anomalies import ANOMALIES
+from lurewatch.readers import suricata_fields
 from lurewatch.readers.chat.jsonl import looks_like_chat_jsonl
 from lurewatch.readers.chat.teams import looks_like_teams
 from lurewatch.readers.records import Reject
 from lurewatch.readers.squid import looks_like_squid
 from lurewatch.readers.suricata import looks_like_eve, read_eve
 from lurewatch.readers.suricata_anomalies import RULES, anomaly_name
+from lurewatch.readers.suricata_fields import utc_time
 from lurewatch.readers.suricata_flow_state import conn_state, history
 from lurewatch.readers.sysmon.sniff import sniff_sysmon
 from lurewatch.readers.zeek import looks_like_zeek
@@ -786,3 +788,20 @@ def test_ingest_sniffs_eve_and_names_flows_from_tls(tmp_path: Path) -> None:
         assert TLS["tls"]["sni"].lower() in session_names and named in session_names
         again = ingest_paths(store, [eve], Settings(), OfflineResolver(), workers=1)
         assert sum(again.added.values()) == 0
+
+
+@pytest.mark.parametrize("odd", ["2024-01-02+0100", "2024-01-02T03:04:05+00:00+0100"])
+def test_a_time_reads_the_same_whatever_offsets_were_seen_before(
+    odd: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(suricata_fields, "_OFFSETS", {})
+
+    def read() -> object:
+        try:
+            return utc_time(odd)
+        except ValueError:
+            return "rejected"
+
+    alone = read()
+    utc_time("2024-01-02T03:04:05.123456+0100")  # an offset the reader now remembers
+    assert read() == alone
