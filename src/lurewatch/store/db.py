@@ -14,6 +14,7 @@ import pyarrow as pa
 
 from lurewatch.errors import StoreError
 from lurewatch.schema import EVENT_TABLES, TABLES, Column
+from lurewatch.store.repeats import repeat_filter, span_of
 
 _ARROW_TYPES: dict[str, pa.DataType] = {
     "VARCHAR": pa.string(),
@@ -131,6 +132,15 @@ class Store:
         return rows[0][0] if rows else None
 
     @contextlib.contextmanager
+    def setting(self, name: str, value: str) -> Iterator[None]:
+        """A DuckDB setting of this connection changed for the block, then reset."""
+        self.execute(f"SET {name} = {value}")
+        try:
+            yield
+        finally:
+            self.execute(f"RESET {name}")
+
+    @contextlib.contextmanager
     def memory_limit(self, megabytes: int) -> Iterator[None]:
         """DuckDB's memory bounded to `megabytes` for the block, then back to DuckDB's default
         (lurewatch sets no other bound). An insert that does not fit in the bound runs without
@@ -226,7 +236,8 @@ class Store:
         self, name: str, batch: pa.Table, id_sql: str | None = None, distinct_ids: bool = False
     ) -> int:
         """Append a column batch; in event tables rows whose `event.id` is stored, or repeats
-        one earlier in the batch, are skipped. Returns the number of rows added.
+        one earlier in the batch, are skipped (stored rows are looked for as `repeats` says).
+        Returns the number of rows added.
 
         `id_sql` is an SQL expression over the batch's columns that computes `event.id` (the
         batch's own `event.id` then holds what it is computed from): hashing in the database
@@ -256,9 +267,9 @@ class Store:
                 < batch.num_rows
             ):
                 rows = f'SELECT DISTINCT ON ("event.id") * FROM ({rows})'
+            repeats = repeat_filter(self, name, span_of(batch))
             return self._write(
-                f"INSERT INTO {q(name)} ({names}) SELECT {names} FROM ({rows}) b "
-                f'WHERE NOT EXISTS (SELECT 1 FROM {q(name)} t WHERE t."event.id" = b."event.id")'
+                f"INSERT INTO {q(name)} ({names}) SELECT {names} FROM ({rows}) b{repeats}"
             )
 
     def replace_by_key(self, name: str, key: str, rows: Sequence[Mapping[str, Any]]) -> None:

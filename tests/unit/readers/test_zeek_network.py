@@ -152,6 +152,29 @@ def test_bulk_load_twice_adds_nothing_and_gzip_works(tmp_path: Path) -> None:
         assert again is not None and again.read == 3 and again.added == 0
 
 
+def test_a_later_log_and_an_overlapping_one_add_only_their_new_connections(
+    tmp_path: Path,
+) -> None:
+    def log(name: str, uids_and_times: list[tuple[str, str]]) -> Path:
+        path = tmp_path / name
+        rows = [conn_line(uid, "ShADadFf", ts=ts) for uid, ts in uids_and_times]
+        path.write_text(conn_log([*rows, "not a record"]))
+        return path
+
+    first = log("a.log", [("C1", "1655071000.000001"), ("C2", "1655071100.000002")])
+    later = log("b.log", [("C3", "1655080000.000003")])
+    overlapping = log(
+        "c.log",
+        [("C0", "1655070000.000000"), ("C2", "1655071100.000002"), ("C4", "1655090000.0")],
+    )
+    with Store(tmp_path / "s.duckdb") as store:
+        added = [bulk_load_conn(store, p) for p in (first, later, overlapping, overlapping)]
+        assert [r.added if r else None for r in added] == [2, 1, 2, 0]
+        assert all(r is not None and len(r.rejects) == 1 for r in added)
+        uids = sorted(r[0] for r in store.execute('SELECT "flow.id" FROM flow'))
+    assert uids == ["C0", "C1", "C2", "C3", "C4"]
+
+
 def test_bad_lines_become_rejects_with_line_numbers_and_the_rest_is_read(tmp_path: Path) -> None:
     log = tmp_path / "conn.log"
     garbage = "this is not a conn record"
