@@ -213,7 +213,8 @@ def _row_select(path: Path, h: ConnHeader) -> str:
     dur_us = _micros(col("duration")) if "duration" in types else "NULL"
     # The other fields as a JSON object of those present: concat_ws skips the NULLs.
     members = [
-        f"CASE WHEN {col(f)} IS NOT NULL THEN {_sql_literal(orjson_key(f))} || to_json({col(f)}) END"
+        f"CASE WHEN {col(f)} IS NOT NULL THEN "
+        f"{_sql_literal(orjson_key(f))} || {_json_value(col(f), types[f])} END"
         for f in h.fields
         if f not in CONN_MAPPED
     ]
@@ -247,6 +248,16 @@ def _row_select(path: Path, h: ConnHeader) -> str:
         "event.extra": extra,
     }
     return ", ".join(f"{values[c]} AS {q(c)}" for c in column_names("flow"))
+
+
+def _json_value(expr: str, zeek_type: str) -> str:
+    """A field's value as JSON text, as the record reader writes it. Integers are their own
+    text (to_json costs several times more, over millions of rows); T and F are booleans."""
+    if zeek_type in ("count", "int", "port"):
+        return f"CAST({expr} AS VARCHAR)"
+    if zeek_type == "bool":
+        return f"CASE {expr} WHEN 'T' THEN 'true' WHEN 'F' THEN 'false' ELSE to_json({expr}) END"
+    return f"to_json({expr})"
 
 
 def orjson_key(name: str) -> str:
