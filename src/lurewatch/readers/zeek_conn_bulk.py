@@ -281,7 +281,8 @@ def bulk_load_conn(store: Store, path: Path) -> BulkResult | None:
     """Load one conn.log into `flow` in bulk; None when the file needs the record-by-record path.
 
     One pass: DuckDB reads, converts and inserts; lines it cannot read or convert are kept in
-    a rejects table and returned as Rejects. The records are counted (and a second header
+    a rejects table and returned as Rejects. (When the store holds flows, the file's times are
+    read first, for the duplicate check.) The records are counted (and a second header
     looked for) in a thread of its own while DuckDB, which releases the interpreter, inserts:
     the insert is undone when the count finds the file is several logs in one."""
     header = read_header(path)
