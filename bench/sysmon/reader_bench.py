@@ -10,7 +10,8 @@ JSON lines come from the generator beside this file (Winlogbeat and flattened sh
 cannot be generated (the parser needs real files), so the real logs in
 $LUREWATCH_DATA/sysmon/evtx (default ../shared/data) are read `--evtx-repeat` times; from the
 second pass on their rows are already stored, so the stored figure includes the duplicate check
-of re-ingesting. The bulk EVTX lines gather records across the files, as ingest does. Records are every record read (used, unused or rejected); rows are those stored.
+of re-ingesting. The "distinct" ingest lines read copies whose record numbers differ from pass
+to pass (`evtx_renumber.py`), so every pass stores its events as new ones. The bulk EVTX lines gather records across the files, as ingest does. Records are every record read (used, unused or rejected); rows are those stored.
 Both wall-clock and process CPU rates are printed, with the load average, as the machine may be
 shared. Nothing here asserts a timing.
 """
@@ -31,6 +32,7 @@ from typing import Any
 import evtx
 import orjson
 import pyarrow as pa
+from evtx_renumber import renumbered
 from generate import SHAPES, write
 
 from lurewatch.config import Settings
@@ -48,6 +50,7 @@ from lurewatch.store.batcher import ArrowBatcher
 
 Reader = Callable[[Path, Counter[str]], Iterator[tuple[str, Any] | Reject]]
 TARGETS = {"evtx": 50_000, "json": 200_000}
+RENUMBER_STEP = 1_000_000_000  # record numbers of one pass from the next: past any real log's
 
 
 def evtx_dir() -> Path | None:
@@ -206,6 +209,18 @@ def bench_evtx(tmp: Path, repeat: int, batch: int) -> None:
     for workers in sorted({1, os.cpu_count() or 1}):
         with Store(tmp / f"evtx-ingest-{workers}.duckdb") as store:
             show(f"ingest, {workers} worker(s)", "evtx", ingest(store, copies, workers), True)
+    # The same with every pass's records renumbered: each pass stores new events.
+    distinct = []
+    for n in range(repeat):
+        folder = tmp / "evtx-distinct" / str(n)
+        folder.mkdir(parents=True)
+        for f in files:
+            (folder / f.name).write_bytes(renumbered(f.read_bytes(), (n + 1) * RENUMBER_STEP))
+        distinct.append(folder)
+    for workers in sorted({1, os.cpu_count() or 1}):
+        with Store(tmp / f"evtx-distinct-{workers}.duckdb") as store:
+            figures = ingest(store, distinct, workers)
+            show(f"ingest, {workers} worker(s), distinct", "evtx", figures, True)
 
 
 def ingest(store: Store, paths: list[Path], workers: int) -> dict[str, float]:
