@@ -167,6 +167,8 @@ def _after_flows(store: Store, summary: IngestSummary, zeek_files: list[str]) ->
 
 def _bulk_conn(inp: Input, writer: Writer, summary: IngestSummary) -> bool:
     """A plain TSV conn.log goes to the store in one statement; False when it cannot."""
+    # Flows of earlier files still being written would be missed by the duplicate check.
+    writer.columns.wait()
     result = bulk_load_conn(writer.store, inp.path)
     if result is None:
         return False

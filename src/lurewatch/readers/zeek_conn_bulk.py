@@ -2,8 +2,9 @@
 
 conn.log is the one log that runs to hundreds of millions of lines; turning each line into a
 Python dict and back into columns costs more than everything else an ingest does. When a file
-is a single-header TSV conn.log, DuckDB reads, types and inserts it in one statement instead,
-with the same row content and the same `event.id` as the record-by-record path in `zeek_net`
+is a single-header TSV conn.log, DuckDB reads, types and inserts it in one statement instead
+(its times are read in a pass of their own first when the store already holds flows, for the
+duplicate check: `store.repeats`), with the same row content and the same `event.id` as the record-by-record path in `zeek_net`
 (so the two never store one connection twice). Anything unusual — JSON, several header
 blocks, values that do not convert — returns None, and the record-by-record reader, which
 reports each problem exactly, takes the file.
@@ -290,23 +291,28 @@ def bulk_load_conn(store: Store, path: Path) -> BulkResult | None:
         return None
     table = "lw_conn_rejects"
     cols = ", ".join(q(c) for c in column_names("flow"))
-    # Into an empty store nothing can repeat: no time span to read, no check.
-    repeats = (
-        repeat_filter(store, "flow", _span(store, path, header)) if store.has_rows("flow") else ""
-    )
-    with ThreadPoolExecutor(1, thread_name_prefix="lurewatch-conn-count") as pool:
+    # Flows have no order of their own. Kept in the file's order, DuckDB's parallel reader
+    # hands the insert small ordered pieces, written as many partly filled row groups: a third
+    # more CPU and a store 45% larger than in any order. (The setting is the database's, so it
+    # is changed outside the transaction.)
+    with (
+        store.setting("preserve_insertion_order", "false"),
+        ThreadPoolExecutor(1, thread_name_prefix="lurewatch-conn-count") as pool,
+    ):
         counting = pool.submit(count_data_lines, path)
         store.execute("BEGIN TRANSACTION")
         try:
-            # Flows have no order of their own. Kept in the file's order, DuckDB's parallel
-            # reader hands the insert small ordered pieces that are written as many partly
-            # filled row groups: 40% more CPU and a 45% larger store than in any order.
-            with store.setting("preserve_insertion_order", "false"):
-                inserted = store.execute(
-                    f"INSERT INTO flow ({cols}) SELECT {cols} FROM "
-                    f"(SELECT {_row_select(path, header)} FROM {_source(path, header, table)}) b"
-                    + repeats
-                )
+            # Into an empty store nothing can repeat: no time span to read, no check.
+            repeats = (
+                repeat_filter(store, "flow", _span(store, path, header))
+                if store.has_rows("flow")
+                else ""
+            )
+            inserted = store.execute(
+                f"INSERT INTO flow ({cols}) SELECT {cols} FROM "
+                f"(SELECT {_row_select(path, header)} FROM {_source(path, header, table)}) b"
+                + repeats
+            )
             rejects = list(_line_rejects(store, path, table))
             data_lines = counting.result()
         except BaseException:

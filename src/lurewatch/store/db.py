@@ -63,6 +63,15 @@ def rows_to_arrow(name: str, rows: Sequence[Mapping[str, Any]]) -> pa.Table:
     return pa.Table.from_pylist(list(rows), schema=table_schema(name))
 
 
+def _sql_value(value: Any) -> str:
+    """A setting's value as SQL."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
 def _added(result: list[tuple[Any, ...]]) -> int:
     """The row count an INSERT statement returns."""
     return int(result[0][0]) if result else 0
@@ -133,12 +142,15 @@ class Store:
 
     @contextlib.contextmanager
     def setting(self, name: str, value: str) -> Iterator[None]:
-        """A DuckDB setting of this connection changed for the block, then reset."""
+        """A DuckDB setting changed for the block, then put back as it was. Some settings
+        (`preserve_insertion_order`) are the database's, not the connection's: use this
+        outside a transaction, which refuses every statement once one has failed."""
+        before = self.scalar("SELECT current_setting(?)", [name])
         self.execute(f"SET {name} = {value}")
         try:
             yield
         finally:
-            self.execute(f"RESET {name}")
+            self.execute(f"SET {name} = {_sql_value(before)}")
 
     @contextlib.contextmanager
     def memory_limit(self, megabytes: int) -> Iterator[None]:
@@ -219,7 +231,8 @@ class Store:
         return rows_to_arrow(name, rows)
 
     def insert(self, name: str, rows: Sequence[Mapping[str, Any]]) -> int:
-        """Append rows; in event tables a row whose `event.id` is already stored is skipped.
+        """Append rows; in event tables a row whose `event.id` is already stored is skipped
+        (looked for among the stored rows of its time, `repeats`).
 
         Returns the number of rows added.
         """

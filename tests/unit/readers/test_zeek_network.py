@@ -133,7 +133,7 @@ def test_bulk_and_record_paths_store_the_same_flows(tmp_path: Path) -> None:
         other = by_record[eid]
         for col in column_names("flow"):
             if col in ("log.offset", "event.extra"):
-                continue  # the bulk path has no line numbers; extras are compared as JSON
+                continue  # the bulk path has no line numbers; extras are compared as JSON below
             assert row[col] == other[col], (col, row[col], other[col])
         assert orjson.loads(row["event.extra"]) == orjson.loads(other["event.extra"])
     tls = next(r for r in stored.values() if r["flow.id"] == "CAAA1")

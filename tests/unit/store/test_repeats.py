@@ -7,7 +7,9 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
+import pytest
 
 from lurewatch.store import Store
 from lurewatch.store.db import table_schema
@@ -44,7 +46,7 @@ def test_no_check_into_an_empty_table_or_outside_the_stored_times(tmp_path: Path
         batch = flows(["a", "b"], [0, 10])
         assert repeat_filter(store, "flow", span_of(batch)) == ""
         assert store.insert_arrow("flow", batch) == 2
-        later = flows(["c", "d"], [60 * 25, 60 * 26])  # the next day
+        later = flows(["c", "d"], [60 * 24 * 3, 60 * 24 * 3 + 10])  # three days later
         assert repeat_filter(store, "flow", span_of(later)) == ""
         assert store.insert_arrow("flow", later) == 2
 
@@ -85,3 +87,31 @@ def test_rejects_are_checked_against_every_row_whatever_their_time(tmp_path: Pat
         # Found again in a later run: a new time, the same reject.
         assert "BETWEEN" not in repeat_filter(store, "rejects", span_of(rejects(600)))
         assert store.insert_arrow("rejects", rejects(600)) == 0
+
+
+def test_the_window_is_two_days_either_side_and_no_more(tmp_path: Path) -> None:
+    two_days = 2 * 24 * 60
+    with Store(tmp_path / "s.duckdb") as store:
+        store.insert_arrow("flow", flows(["edge"], [0]))
+        # Read again 26 hours later (a time zone changed between readings): found.
+        assert store.insert_arrow("flow", flows(["edge"], [26 * 60])) == 0
+        assert "NOT EXISTS" in repeat_filter(store, "flow", span_of(flows(["x"], [two_days])))
+        assert repeat_filter(store, "flow", span_of(flows(["x"], [two_days + 1]))) == ""
+
+
+def test_a_setting_is_put_back_as_it_was_when_the_block_fails(tmp_path: Path) -> None:
+    def order(store: Store) -> object:
+        return store.scalar("SELECT current_setting('preserve_insertion_order')")
+
+    with Store(tmp_path / "s.duckdb") as store:
+        store.execute("SET preserve_insertion_order = false")  # not DuckDB's default
+        failing = pytest.raises(duckdb.CatalogException, match="no_such_table")
+        with failing, store.setting("preserve_insertion_order", "true"):
+            assert order(store) is True
+            store.execute("BEGIN TRANSACTION")
+            try:
+                store.execute("SELECT * FROM no_such_table")
+            except duckdb.Error:
+                store.execute("ROLLBACK")
+                raise
+        assert order(store) is False
