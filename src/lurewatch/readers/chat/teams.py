@@ -184,7 +184,7 @@ def _message(
         offset=index,
         # Graph gives every message an id. One without is known by its time, sender and text:
         # its place in the file changes from one export to the next.
-        key=(conv, str(raw.get("id") or f"{raw['createdDateTime']}|{sender[0]}|{text}")),
+        key=(conv, str(raw.get("id") or f"{when.isoformat()}|{sender[0]}|{text}")),
         time=when,
         channel=conv,
         sender=sender[0],
