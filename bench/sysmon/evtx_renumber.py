@@ -73,6 +73,8 @@ def _record_id_value(out: bytearray, chunk: int, at: int, end: int) -> int | Non
         return None
     count = U32.unpack_from(out, pos)[0]
     value = pos + 4 + 4 * count
+    if value > end:  # not a value list this record can hold
+        return None
     for k in range(count):
         size, kind = struct.unpack_from("<HB", out, pos + 4 + 4 * k)
         if kind == 0x0A and size == 8 and value + 8 <= end:
