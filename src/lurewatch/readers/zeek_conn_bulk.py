@@ -4,8 +4,8 @@ conn.log is the one log that runs to hundreds of millions of lines; turning each
 Python dict and back into columns costs more than everything else an ingest does. When a file
 is a single-header TSV conn.log, DuckDB reads, types and inserts it in one statement instead
 (its times are read in a pass of their own first when the store already holds flows, for the
-duplicate check: `store.repeats`), with the same row content and the same `event.id` as the record-by-record path in `zeek_net`
-(so the two never store one connection twice). Anything unusual — JSON, several header
+duplicate check: `store.repeats`), with the same row content and the same `event.id` as the
+record-by-record path in `zeek_net` (so the two never store one connection twice). Anything unusual — JSON, several header
 blocks, values that do not convert — returns None, and the record-by-record reader, which
 reports each problem exactly, takes the file.
 
