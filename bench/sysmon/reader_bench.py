@@ -11,8 +11,9 @@ cannot be generated (the parser needs real files), so the real logs in
 $LUREWATCH_DATA/sysmon/evtx (default ../shared/data) are read `--evtx-repeat` times; from the
 second pass on their rows are already stored, so the stored figure includes the duplicate check
 of re-ingesting. The "distinct" ingest lines read copies whose record numbers differ from pass
-to pass (`evtx_renumber.py`), so every pass stores its events as new ones. The bulk EVTX lines gather records across the files, as ingest does. Records are every record read (used, unused or rejected); rows are those stored.
-Both wall-clock and process CPU rates are printed, with the load average, as the machine may be
+to pass (`evtx_renumber.py`), so every pass stores its events as new ones. The bulk EVTX lines
+gather records across the files, as ingest does. Records are every record read (used, unused or
+rejected); rows are those stored. Both wall-clock and process CPU rates are printed, with the load average, as the machine may be
 shared. Nothing here asserts a timing.
 """
 

@@ -5,9 +5,9 @@ Python dict and back into columns costs more than everything else an ingest does
 is a single-header TSV conn.log, DuckDB reads, types and inserts it in one statement instead
 (its times are read in a pass of their own first when the store already holds flows, for the
 duplicate check: `store.repeats`), with the same row content and the same `event.id` as the
-record-by-record path in `zeek_net` (so the two never store one connection twice). Anything unusual — JSON, several header
-blocks, values that do not convert — returns None, and the record-by-record reader, which
-reports each problem exactly, takes the file.
+record-by-record path in `zeek_net` (so the two never store one connection twice). Anything
+unusual — JSON, several header blocks, values that do not convert — returns None, and the
+record-by-record reader, which reports each problem exactly, takes the file.
 
 Lines with the wrong number of columns become Rejects with their line numbers; comment lines
 Zeek writes at the end (`#close`) are not records. `log.offset` stays empty on this path: the
