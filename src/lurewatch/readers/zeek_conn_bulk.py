@@ -163,18 +163,27 @@ _SQL_TYPES = {
 _REQUIRED_VALUES = ("ts", "uid")
 
 
-def _source(path: Path, h: ConnHeader, rejects_table: str) -> str:
+def _read_csv(path: Path, h: ConnHeader, types: list[str], options: str) -> str:
+    """DuckDB's reader over the log's records, each field read as the type given."""
     columns = ", ".join(
-        f"{_sql_literal(f)}: {_sql_literal(_SQL_TYPES.get(t, 'VARCHAR'))}"
-        for f, t in zip(h.fields, h.types, strict=True)
+        f"{_sql_literal(f)}: {_sql_literal(t)}" for f, t in zip(h.fields, types, strict=True)
     )
-    required = ", ".join(_sql_literal(c) for c in _REQUIRED_VALUES)
     return (
         f"read_csv({_sql_literal(str(path))}, delim='\\t', header=false, skip={h.lines}, "
-        f"quote='', escape='', columns={{{columns}}}, auto_detect=false, "
-        f"nullstr={_sql_literal(h.unset)}, force_not_null=[{required}], compression='auto', "
-        f"max_line_size=10000000, store_rejects=true, rejects_table={_sql_literal(rejects_table)}, "
-        f"rejects_scan={_sql_literal(rejects_table + '_scan')})"
+        f"quote='', escape='', columns={{{columns}}}, auto_detect=false, compression='auto', "
+        f"max_line_size=10000000, {options})"
+    )
+
+
+def _source(path: Path, h: ConnHeader, rejects_table: str) -> str:
+    required = ", ".join(_sql_literal(c) for c in _REQUIRED_VALUES)
+    return _read_csv(
+        path,
+        h,
+        [_SQL_TYPES.get(t, "VARCHAR") for t in h.types],
+        f"nullstr={_sql_literal(h.unset)}, force_not_null=[{required}], store_rejects=true, "
+        f"rejects_table={_sql_literal(rejects_table)}, "
+        f"rejects_scan={_sql_literal(rejects_table + '_scan')}",
     )
 
 
@@ -182,15 +191,10 @@ def _span(store: Store, path: Path, h: ConnHeader) -> Span | None:
     """The span of the file's connection start times, read by DuckDB before the insert so
     the duplicate check reads only the stored flows of that span (`store.repeats`). Only the
     times are converted; a line the insert will reject may widen the span, never narrow it."""
-    columns = ", ".join(
-        f"{_sql_literal(f)}: {_sql_literal('DECIMAL(18,6)' if f == 'ts' else 'VARCHAR')}"
-        for f in h.fields
-    )
+    types = ["DECIMAL(18,6)" if f == "ts" else "VARCHAR" for f in h.fields]
     first, last = store.execute(
-        f"SELECT {_micros('min(ts)')}, {_micros('max(ts)')} FROM read_csv("
-        f"{_sql_literal(str(path))}, delim='\\t', header=false, skip={h.lines}, quote='', "
-        f"escape='', columns={{{columns}}}, auto_detect=false, compression='auto', "
-        "max_line_size=10000000, ignore_errors=true)"
+        f"SELECT {_micros('min(ts)')}, {_micros('max(ts)')} "
+        f"FROM {_read_csv(path, h, types, 'ignore_errors=true')}"
     )[0]
     return None if first is None else Span(first, last)
 
