@@ -1,7 +1,7 @@
 """Packets per second of lurewatch's packet analysis, next to tshark on the same file.
 
     python bench/network/pcap_bench.py [FILE.pcap] [--packets 1200000] [--no-tshark]
-                                       [--no-payload]
+                                       [--no-payload] [--no-yardsticks]
 
 Without FILE a capture is generated (bench/network/pcap_generate.py) in a temporary folder.
 lurewatch runs in a child process so its peak RSS is its own; tshark runs
@@ -9,7 +9,10 @@ lurewatch runs in a child process so its peak RSS is its own; tshark runs
 in `--processes` (default: one per CPU), each its share of the address pairs, as ingest
 analyses a large capture. `--no-payload` times the packet loop
 alone (no payload identification or structure checks). Both are timed in the same run, by the
-clock and by CPU time (the machine may be shared, so CPU time is the steadier figure).
+clock and by CPU time (the machine may be shared, so CPU time is the steadier figure). The
+same run also walks the file with two plain loops that analyse nothing (`pcap_yardsticks.py`:
+a dpkt object per packet, and `struct` header reads), the yardsticks of how fast this machine
+is at the task.
 """
 
 from __future__ import annotations
@@ -113,6 +116,7 @@ def main() -> None:
     parser.add_argument("--packets", type=int, default=1_200_000)
     parser.add_argument("--no-tshark", action="store_true")
     parser.add_argument("--no-payload", action="store_true")
+    parser.add_argument("--no-yardsticks", action="store_true", help="skip the plain loops")
     parser.add_argument(
         "--processes", type=int, default=os.cpu_count() or 1,
         help="also time the capture analysed by this many processes (ingest's way)",
@@ -145,6 +149,19 @@ def main() -> None:
                 f"peak RSS {float(mine['peak_mb']):.0f} MB per process, rows {dict(mine['rows'])}"  # type: ignore[arg-type, call-overload]
             )
             print(f"  anomalies: {dict(mine['anomalies'])}")  # type: ignore[call-overload]
+        if not args.no_yardsticks:
+            sys.path.insert(0, str(HERE))
+            from pcap_yardsticks import dpkt_loop, struct_loop, timed
+
+            for name, loop in (
+                ("dpkt object loop", dpkt_loop),
+                ("struct header loop", struct_loop),
+            ):
+                rates = timed(loop, path)
+                if rates is None:
+                    print(f"{name}: not run (only classic pcap over Ethernet)")
+                else:
+                    print(f"{name}: {rates[0]:,.0f} packets/s wall, {rates[1]:,.0f} packets/s CPU")
         if shark is None:
             print("tshark: not run")
         else:

@@ -13,7 +13,9 @@ second pass on their rows are already stored, so the stored figure includes the 
 of re-ingesting. The "distinct" ingest lines read copies whose record numbers differ from pass
 to pass (`evtx_renumber.py`), so every pass stores its events as new ones. The bulk EVTX lines
 gather records across the files, as ingest does. Records are every record read (used, unused or
-rejected); rows are those stored. Both wall-clock and process CPU rates are printed, with the load average, as the machine may be
+rejected); rows are those stored. For each JSON shape, the floors follow: DuckDB parsing the
+lines alone, the store writing the mapped rows alone (`bench/store_floor.py`), and the rate
+the two allow on this machine's cores. Both wall-clock and process CPU rates are printed, with the load average, as the machine may be
 shared. Nothing here asserts a timing.
 """
 
@@ -23,6 +25,7 @@ import argparse
 import os
 import platform
 import resource
+import sys
 import tempfile
 import time
 from collections import Counter
@@ -30,6 +33,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import evtx
 import orjson
 import pyarrow as pa
@@ -41,6 +45,7 @@ from lurewatch.enrich.dns import OfflineResolver
 from lurewatch.pipeline.ingest import ID_SQL, ingest_paths
 from lurewatch.readers.records import Reject
 from lurewatch.readers.sysmon import (
+    bulk_map,
     read_sysmon_evtx,
     read_sysmon_json,
     sysmon_json_batches,
@@ -48,6 +53,10 @@ from lurewatch.readers.sysmon import (
 from lurewatch.readers.sysmon.evtx_bulk import EvtxBatches
 from lurewatch.store import Store
 from lurewatch.store.batcher import ArrowBatcher
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from store_floor import write_alone  # noqa: E402
 
 Reader = Callable[[Path, Counter[str]], Iterator[tuple[str, Any] | Reject]]
 TARGETS = {"evtx": 50_000, "json": 200_000}
@@ -180,6 +189,41 @@ def bench_json(tmp: Path, count: int, batch: int) -> None:
         with Store(tmp / f"{shape}-bulk.duckdb") as store:
             figures = run(sysmon_json_batches, [path], store, batch)
         show(f"{shape}: bulk map + store (ingest)", "json", figures, True)
+        floors(path, count, shape)
+
+
+def floors(path: Path, count: int, shape: str) -> None:
+    """What no ingest of this file can beat: DuckDB parsing its lines into the fields the
+    mapping reads (on every core, nothing converted), and the store writing the mapped rows
+    (ids hashed beforehand) on its own; and the rate two such costs allow on this machine."""
+    structure = bulk_map.structure("W" if shape == "winlogbeat" else "F").replace("'", "''")
+    con = duckdb.connect()
+    wall, cpu = time.perf_counter(), time.process_time()
+    con.execute(
+        f"SELECT count(json_transform(json, '{structure}')) FROM read_ndjson_objects(?)",
+        [str(path)],
+    ).fetchall()
+    parse_wall, parse_cpu = time.perf_counter() - wall, time.process_time() - cpu
+    gathered: dict[str, list[pa.Table]] = {}
+    for item in sysmon_json_batches(path, Counter()):
+        if not isinstance(item, Reject) and isinstance(item[1], pa.Table):
+            gathered.setdefault(item[0], []).append(item[1])
+    tables = {}
+    for table, batches in gathered.items():
+        con.register("_lw_rows", pa.concat_tables(batches))
+        tables[table] = bulk_map.arrow(
+            con.sql(f'SELECT * REPLACE ({ID_SQL[table]} AS "event.id") FROM _lw_rows')
+        )
+        con.unregister("_lw_rows")
+    con.close()
+    rows = sum(t.num_rows for t in tables.values())
+    write_wall, write_cpu = write_alone(tables)
+    cores = os.cpu_count() or 1
+    print(
+        f"  {shape}: DuckDB parse alone {count / parse_wall:,.0f}/s wall ({parse_cpu:.2f} s CPU); "
+        f"the store alone {rows:,} rows {rows / write_wall:,.0f}/s wall ({write_cpu:.2f} s CPU); "
+        f"{cores} cores do both at best at {count * cores / (parse_cpu + write_cpu):,.0f} records/s"
+    )
 
 
 def bench_evtx(tmp: Path, repeat: int, batch: int) -> None:

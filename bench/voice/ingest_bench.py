@@ -10,6 +10,9 @@ cleared before each run, so first-time parsing is inside the figure). Printed pe
 - read + normalize: `read_cdr` to Arrow `call` tables (CSV parsing, timestamps, numbers, sides,
   event ids); then again with libphonenumber's results cached (a process that has seen the
   numbers before, as in continuous ingestion);
+- the store alone: the normalized calls written into a new store by DuckDB and nothing else,
+  the ceiling of any ingest on this machine; with the CPU of reading and normalizing them
+  (numbers known) it bounds what two cores could store at best;
 - ingest (stored): lurewatch's product path, `ingest_paths` into a new store (numbers parsed
   from cold again): reading, normalizing, hashing the event ids and writing with duplicate
   suppression; then the same file again into that store, where every call is a duplicate.
@@ -21,19 +24,23 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import pyarrow as pa
 
-from lurewatch.config import Settings
-from lurewatch.demo.cdr_gen import FORMATS, World, build_world, generate, write_cdr
-from lurewatch.enrich.dns import OfflineResolver
-from lurewatch.enrich.phone import parse_public
-from lurewatch.pipeline.ingest import ingest_paths
-from lurewatch.readers.cdr import read_cdr
-from lurewatch.store import Store
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from lurewatch.config import Settings  # noqa: E402
+from lurewatch.demo.cdr_gen import FORMATS, World, build_world, generate, write_cdr  # noqa: E402
+from lurewatch.enrich.dns import OfflineResolver  # noqa: E402
+from lurewatch.enrich.phone import parse_public  # noqa: E402
+from lurewatch.pipeline.ingest import ingest_paths  # noqa: E402
+from lurewatch.readers.cdr import read_cdr  # noqa: E402
+from lurewatch.store import Store  # noqa: E402
+from store_floor import write_alone  # noqa: E402
 
 
 def settings_for(world: World) -> Settings:
@@ -55,6 +62,14 @@ def read_only(path: Path, s: Settings, cold: bool = True) -> tuple[int, int, flo
         else:
             rejects += 1
     return rows, rejects, time.perf_counter() - t, time.process_time() - c
+
+
+def store_alone(path: Path, s: Settings) -> tuple[int, float, float]:
+    """The calls read and normalized (ids hashed) beforehand, then timed as DuckDB writes them
+    into a new store on their own (`store_floor`): the ceiling of any ingest."""
+    calls = pa.concat_tables(t for t in read_cdr(path, s, hash_ids=True) if isinstance(t, pa.Table))
+    secs, cpu = write_alone({"call": calls})
+    return calls.num_rows, secs, cpu
 
 
 def ingest(path: Path, s: Settings, db: Path) -> tuple[int, int, float, float]:
@@ -94,6 +109,11 @@ def main() -> None:
             rows, _, secs, cpu = read_only(path, s, cold=False)
             print(f"{'':17}again, numbers known: {rows / secs:,.0f} calls/s "
                   f"(CPU {rows / cpu:,.0f}/s)")  # fmt: skip
+            written, w_secs, w_cpu = store_alone(path, s)
+            cores = os.cpu_count() or 1
+            print(f"{'':17}the store alone:   {written / w_secs:,.0f} calls/s "
+                  f"(CPU {w_cpu:.2f} s); with reading and normalizing, {cores} cores "
+                  f"store at best {rows * cores / (cpu + w_cpu):,.0f} calls/s")  # fmt: skip
             read, stored, secs, cpu = ingest(path, s, Path(tmp) / f"{fmt}.duckdb")
             print(f"{'':17}ingest (stored):   {stored:,} of {read:,} calls in {secs:.2f} s = "
                   f"{read / secs:,.0f} calls/s (CPU {cpu:.2f} s)")  # fmt: skip
