@@ -25,6 +25,8 @@ from lurewatch.net.pcap.fastpath import (
     HEAD_NEEDS,
     TCP_ACK,
     TRANSPORT_AT,
+    WIRE_AT,
+    WIRE_END,
 )
 from lurewatch.net.pcap.linktypes import ETHERNET
 from lurewatch.net.pcap.shard import Shard, pair_of
@@ -52,7 +54,7 @@ def classic_packets(
     they finish."""
     app = table.app
     observe = app.observe if app is not None else None
-    get = table.flows.get
+    tcp4, udp4 = table.tcp4.get, table.udp4.get
     unpack_record = records.record.unpack_from
     unpack_head = ETHER_IPV4_TRANSPORT.unpack_from
     unpack_ack = TCP_ACK.unpack_from
@@ -112,10 +114,6 @@ def classic_packets(
                         total,
                         fragword,
                         proto,
-                        src,
-                        dst,
-                        sport,
-                        dport,
                         seq,
                         doff,
                         flags,
@@ -132,7 +130,8 @@ def classic_packets(
                         end = base + 14 + total  # end of the IP packet
                         if proto == 6:
                             hl = (doff >> 2) & 0x3C  # data offset in bytes
-                            f = get((6, src, sport, dst, dport))
+                            key = buf[base + WIRE_AT : base + WIRE_END]
+                            f = tcp4(key)
                             # A segment of a known flow that is not idle-expired, with a sane
                             # data offset (a new flow, or an odd header, takes the careful path).
                             if (
@@ -142,7 +141,7 @@ def classic_packets(
                                 and ts - f.last <= f.timeout
                             ):
                                 plen = end - t - hl
-                                fwd = sport == f.oport and src == f.oip
+                                fwd = key == f.owire
                                 if f.tcp_slow or flags & 0x17 != 0x10:
                                     # SYN, FIN, RST, no ACK, or a handshake or teardown under way
                                     if flags & 2 and is_new_connection(f, fwd, flags, seq):
@@ -190,7 +189,8 @@ def classic_packets(
                                     observe(f, fwd, buf[t + hl : stop], ts, number, "tcp")
                                 continue
                         elif proto == 17:
-                            f = get((17, src, sport, dst, dport))
+                            key = buf[base + WIRE_AT : base + WIRE_END]
+                            f = udp4(key)
                             # A datagram of a known, live flow whose UDP length fits the packet.
                             if (
                                 f is not None
@@ -200,7 +200,7 @@ def classic_packets(
                             ):
                                 plen = total - 28
                                 f.last = ts
-                                if sport == f.oport and src == f.oip:
+                                if key == f.owire:
                                     fwd = True
                                     f.opkts += 1
                                     f.obytes += plen

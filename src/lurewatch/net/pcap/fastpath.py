@@ -29,12 +29,14 @@ from lurewatch.net.pcap.tcp import (
 )
 
 # From the Ethernet type on: ethertype; IPv4 version/IHL, total length, flags/fragment offset,
-# protocol, source, destination; TCP ports, sequence number, data offset, flags. A UDP header
-# reads as the same ports, and its length is the top half of the "sequence number".
-ETHER_IPV4_TRANSPORT = struct.Struct("!HBxH2xHxB2x4s4sHHI4xBB")
+# protocol; TCP sequence number, data offset, flags (a UDP header's length is the top half of
+# the "sequence number"). Addresses and ports are not unpacked: the flow is found by those
+# bytes as they are (WIRE_AT to WIRE_END), which also tell its direction.
+ETHER_IPV4_TRANSPORT = struct.Struct("!HBxH2xHxB14xI4xBB")
 HEAD_FROM = 12  # the struct starts at the Ethernet type
 HEAD_NEEDS = HEAD_FROM + ETHER_IPV4_TRANSPORT.size  # captured bytes the struct reads
 TRANSPORT_AT = 34  # Ethernet (14) + IPv4 without options (20)
+WIRE_AT, WIRE_END = 26, 38  # IPv4 source, destination, then the ports (Flow.owire)
 TCP_ACK = struct.Struct("!I")  # the acknowledgement number, read only off the fast path
 
 # (frame bytes, frame offset, captured length, wire length, link type, packet number, time)
@@ -45,7 +47,7 @@ def packet_handler(table: FlowTable, dissector: Dissector) -> PacketHandler:
     """The function the packet loops call for every frame."""
     app = table.app
     observe = app.observe if app is not None else None
-    get = table.flows.get
+    tcp4, udp4 = table.tcp4.get, table.udp4.get
     unpack_head = ETHER_IPV4_TRANSPORT.unpack_from
     unpack_ack = TCP_ACK.unpack_from
     packet = dissector.packet
@@ -60,10 +62,6 @@ def packet_handler(table: FlowTable, dissector: Dissector) -> PacketHandler:
                 total,
                 fragword,
                 proto,
-                src,
-                dst,
-                sport,
-                dport,
                 seq,
                 doff,
                 flags,
@@ -80,12 +78,13 @@ def packet_handler(table: FlowTable, dissector: Dissector) -> PacketHandler:
                 end = base + 14 + total  # end of the IP packet
                 if proto == 6:
                     hl = (doff >> 2) & 0x3C  # data offset in bytes
-                    f = get((6, src, sport, dst, dport))
+                    key = data[base + WIRE_AT : base + WIRE_END]
+                    f = tcp4(key)
                     # A segment of a known flow that is not idle-expired, with a sane
                     # data offset (a new flow, or an odd header, takes the careful path).
                     if f is not None and hl >= 20 and t + hl <= end and ts - f.last <= f.timeout:
                         plen = end - t - hl
-                        fwd = sport == f.oport and src == f.oip
+                        fwd = key == f.owire
                         if f.tcp_slow or flags & 0x17 != 0x10:
                             # SYN, FIN, RST, no ACK, or a handshake or teardown under way
                             if flags & 2 and is_new_connection(f, fwd, flags, seq):
@@ -132,7 +131,8 @@ def packet_handler(table: FlowTable, dissector: Dissector) -> PacketHandler:
                             observe(f, fwd, data[t + hl : stop], ts, number, "tcp")
                         return
                 elif proto == 17:
-                    f = get((17, src, sport, dst, dport))
+                    key = data[base + WIRE_AT : base + WIRE_END]
+                    f = udp4(key)
                     # A datagram of a known, live flow whose UDP length fits the packet.
                     if (
                         f is not None
@@ -142,7 +142,7 @@ def packet_handler(table: FlowTable, dissector: Dissector) -> PacketHandler:
                     ):
                         plen = total - 28
                         f.last = ts
-                        if sport == f.oport and src == f.oip:
+                        if key == f.owire:
                             fwd = True
                             f.opkts += 1
                             f.obytes += plen

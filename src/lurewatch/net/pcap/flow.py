@@ -6,6 +6,7 @@ build and hash for every packet; addresses become text only when the flow's row 
 
 from __future__ import annotations
 
+import struct
 from typing import Any
 
 from lurewatch.net.ports import REGISTERED
@@ -40,10 +41,19 @@ def looks_like_reply(sport: int, dport: int) -> bool:
     return is_service_port(sport) and not is_service_port(dport)
 
 
+_PORTS = struct.Struct("!HH")
+
+
+def wire(src: bytes, sport: int, dst: bytes, dport: int) -> bytes:
+    """IPv4 source and destination, then the TCP/UDP ports, as a packet carries them."""
+    return src + dst + _PORTS.pack(sport, dport)
+
+
 class Flow:
     __slots__ = (
         "okey",
         "rkey",
+        "owire",
         "proto",
         "oip",
         "oport",
@@ -88,6 +98,9 @@ class Flow:
     ) -> None:
         self.okey = (proto, oip, oport, rip, rport)
         self.rkey = (proto, rip, rport, oip, oport)
+        # An IPv4 TCP or UDP packet of the originator holds these 12 bytes as they are, at one
+        # place (addresses, then ports): the packet loops find the flow by that slice alone.
+        self.owire = wire(oip, oport, rip, rport) if len(oip) == 4 and proto in (6, 17) else b""
         self.proto = proto
         self.oip, self.oport, self.rip, self.rport = oip, oport, rip, rport
         self.first = self.last = ts

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from lurewatch.net.pcap.application import Application
-from lurewatch.net.pcap.flow import Flow, FlowKey
+from lurewatch.net.pcap.flow import Flow, FlowKey, wire
 from lurewatch.net.pcap.frames import ethernet_problem, frame_row
 from lurewatch.net.pcap.rows import anomaly_rows, flow_id, flow_row, orphan_row
 from lurewatch.readers.records import Reject
@@ -24,6 +24,12 @@ Item = tuple[str, dict[str, Any]] | Reject
 class FlowTable:
     def __init__(self, app: Application | None, name: str) -> None:
         self.flows: dict[FlowKey, Flow] = {}  # every live flow, under both its keys
+        # The live IPv4 TCP and UDP flows again, under the 12 bytes of addresses and ports their
+        # packets carry each way (Flow.owire): the packet loops look them up by one slice of
+        # the packet. Kept in step with `flows` by `new` and `finish`, the only places that
+        # change it.
+        self.tcp4: dict[bytes, Flow] = {}
+        self.udp4: dict[bytes, Flow] = {}
         self.by_start: dict[FlowKey, Flow] = {}  # every live flow once, oldest first
         self.done: list[Flow] = []
         self.app = app
@@ -51,6 +57,10 @@ class FlowTable:
             f.app_open = 0
         self.flows[f.okey] = f
         self.flows[f.rkey] = f
+        if f.owire:
+            index = self.tcp4 if proto == 6 else self.udp4
+            index[f.owire] = f
+            index[wire(f.rip, f.rport, f.oip, f.oport)] = f
         self.by_start[f.okey] = f
         return f
 
@@ -69,6 +79,11 @@ class FlowTable:
             del flows[f.okey]
         if flows.get(f.rkey) is f:
             del flows[f.rkey]
+        if f.owire:
+            index = self.tcp4 if f.proto == 6 else self.udp4
+            for key in (f.owire, wire(f.rip, f.rport, f.oip, f.oport)):
+                if index.get(key) is f:
+                    del index[key]
         if self.by_start.get(f.okey) is f:
             del self.by_start[f.okey]
         if self.app is not None and f.app is not None:
