@@ -118,3 +118,27 @@ def test_fast_paths_agree_with_the_dissector(
     for expected in ("tcp_seq_jump", "tcp_data_after_close", "ip_header_anomaly"):
         assert names[expected], names
     assert sum(1 for r in careful if r.startswith('["flow"')) >= 6
+
+
+def test_the_wire_index_follows_the_flow_table() -> None:
+    """The packet loops find IPv4 TCP/UDP flows by the bytes of addresses and ports a packet
+    carries; that index gains and loses flows exactly when the table's keys do."""
+    table = FlowTable(None, "t.pcap")
+    a, b = bytes([10, 0, 0, 1]), bytes([192, 0, 2, 7])
+    web = table.new(6, a, 40000, b, 443, True, 0.0, 1, 300.0)
+    reply = table.new(17, b, 53, a, 5353, False, 0.0, 2, 60.0)  # its sender is the responder
+    v6 = table.new(6, b"\x20" * 16, 1, b"\x30" * 16, 2, True, 0.0, 3, 300.0)
+    # A packet from the client, and one from the server, carry these bytes at WIRE_AT.
+    assert table.tcp4[a + b + (40000).to_bytes(2, "big") + (443).to_bytes(2, "big")] is web
+    assert table.tcp4[b + a + (443).to_bytes(2, "big") + (40000).to_bytes(2, "big")] is web
+    assert web.owire == a + b + bytes.fromhex("9c4001bb")
+    assert reply.owire == a + b + bytes.fromhex("14e90035")  # originator: a, port 5353
+    assert set(table.udp4.values()) == {reply} and len(table.udp4) == 2
+    assert v6.owire == b"" and len(table.tcp4) == 2
+    again = table.new(6, b, 443, a, 40000, True, 1.0, 4, 300.0)  # the same pair, reversed
+    assert table.tcp4[web.owire] is again and table.flows[web.okey] is again
+    table.finish(web)  # no longer under its keys: nothing of `again` is removed
+    assert len(table.tcp4) == 2
+    for f in (again, reply, v6):
+        table.finish(f)
+    assert table.tcp4 == {} and table.udp4 == {} and table.flows == {}
