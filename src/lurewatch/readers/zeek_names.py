@@ -92,16 +92,31 @@ def normalize_service(service: str | None) -> str | None:
     return ",".join(parts) or None
 
 
+# Service names Zeek's analyzers write, each already as `normalize_service` leaves it (one lower
+# case name: no comma, space or leading "-"). Nearly every record holds one of them, and a
+# lookup in this set spares it the trimming and lowering the general case does.
+_CLEAN_SERVICES = tuple(dict.fromkeys([
+    *_SERVICES, "krb", "krb_tcp", "smb", "dce_rpc", "ntp", "dhcp", "gssapi", "ntlm", "quic",
+    "rdp", "rfb", "sip", "snmp", "mysql", "ldap", "radius", "syslog", "socks", "irc", "ftp-data",
+    "dnp3", "modbus", "mqtt", "postgresql", "imap", "pop3", "xmpp",
+]))  # fmt: skip
+
+
 def normalize_service_sql(column: str) -> str:
     """`normalize_service` as a DuckDB expression over a text column.
 
-    Nearly every service is one name or none; those skip the split into a list, which costs
-    more than the rest of a conn record's conversion."""
+    Nearly every service is one name Zeek writes (looked up as it is) or none; the rest skip
+    the split into a list unless they hold a comma, as it costs more than the rest of a conn
+    record's conversion."""
     cases = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in _SERVICES.items() if k != v)
+    clean = ", ".join(f"'{name}'" for name in _CLEAN_SERVICES)
     parts = f"list_transform(string_split(lower({column}), ','), lambda x: trim(x))"
     kept = f"list_filter({parts}, lambda x: x <> '' AND x[1] <> '-')"
     mapped = f"list_transform({kept}, lambda x: CASE x {cases} ELSE x END)"
     one = f"trim(lower({column}))"
     single = f"CASE WHEN {one} = '' OR {one}[1] = '-' THEN NULL ELSE CASE {one} {cases} ELSE {one} END END"
     several = f"nullif(array_to_string({mapped}, ','), '')"
-    return f"CASE WHEN NOT contains({column}, ',') THEN {single} ELSE {several} END"
+    return (
+        f"CASE WHEN {column} IN ({clean}) THEN CASE {column} {cases} ELSE {column} END "
+        f"WHEN NOT contains({column}, ',') THEN {single} ELSE {several} END"
+    )

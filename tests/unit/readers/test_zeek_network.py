@@ -411,6 +411,10 @@ def test_service_names_in_sql_are_the_same_as_in_python() -> None:
         "ssl,,dns",
         " HTTP , SSL ",
         "x-y",
+        "tls",
+        "dce_rpc",
+        "ftp-data",
+        "Smb",
     ]
     con = duckdb.connect()
     sql = normalize_service_sql("s")
