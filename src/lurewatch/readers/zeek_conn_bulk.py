@@ -229,7 +229,9 @@ def _row_select(path: Path, h: ConnHeader) -> str:
         else "NULL"
     )
     values = {
-        "event.id": f"'zeek:' || {q('uid')} || ':' || {start_us} || ':' || coalesce({dur_us}::VARCHAR, '')",
+        # One concat (NULL parts skipped: no duration leaves the last part empty) builds the
+        # text once, where a chain of || builds every prefix.
+        "event.id": f"concat('zeek:', {q('uid')}, ':', {start_us}, ':', {dur_us})",
         "@timestamp": f"make_timestamp({start_us})",
         "event.end": f"make_timestamp({start_us} + coalesce({dur_us}, 0))",
         "log.file.path": _sql_literal(str(path)),

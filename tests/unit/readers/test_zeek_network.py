@@ -81,9 +81,10 @@ def conn_line(
     label: str = "Benign",
     src: str = "10.0.0.5",
     dst: str = "40.74.108.123",
+    duration: str = "1.135424",
 ) -> str:
     return "\t".join(
-        [ts, uid, src, "62771", dst, str(dport), proto, service, "1.135424", obytes, rbytes,
+        [ts, uid, src, "62771", dst, str(dport), proto, service, duration, obytes, rbytes,
          state, "T", "0", history, "14", "16", "(empty)", label]
     )  # fmt: skip
 
@@ -121,11 +122,12 @@ def python_rows(path: Path) -> list[dict[str, Any]]:
 
 def test_bulk_and_record_paths_store_the_same_flows(tmp_path: Path) -> None:
     log = tmp_path / "conn.log"
-    log.write_text(conn_log(ROWS))
+    unanswered = conn_line("CAAA4", "S", state="S0", duration="-", obytes="-", rbytes="-")
+    log.write_text(conn_log([*ROWS, unanswered]))
     by_record = {r["event.id"]: r for r in python_rows(log)}
     with Store(tmp_path / "bulk.duckdb") as store:
         result = bulk_load_conn(store, log)
-        assert result is not None and result.read == 3 and result.added == 3
+        assert result is not None and result.read == 4 and result.added == 4
         assert result.rejects == []
         stored = {r["event.id"]: r for r in store.rows("SELECT * FROM flow")}
     assert stored.keys() == by_record.keys()
