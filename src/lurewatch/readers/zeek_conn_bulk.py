@@ -48,6 +48,7 @@ class ConnHeader:
     types: list[str]
     unset: str = "-"
     empty: str = "(empty)"
+    set_sep: str = ","
 
 
 @dataclass
@@ -98,6 +99,7 @@ def read_header(path: Path) -> ConnHeader | None:
         types,
         unescape(meta.get("#unset_field", "-")),
         unescape(meta.get("#empty_field", "(empty)")),
+        unescape(meta.get("#set_separator", ",")) or ",",
     )
 
 
@@ -158,6 +160,12 @@ _SQL_TYPES = {
     "port": "INTEGER",
     "double": "DOUBLE",
 }
+# Element types of sets and vectors written as JSON lists, with the SQL type of an element (None:
+# text). Others (times, intervals, doubles) stay the field's text: rare in conn.log.
+_LIST_ELEMENTS = {
+    "string": None, "addr": None, "enum": None, "subnet": None, "pattern": None,
+    "count": "BIGINT", "int": "BIGINT", "port": "BIGINT",
+}  # fmt: skip
 # Columns whose "-" is not "unset" to the reader: a record must have them, so "-" fails to
 # convert and becomes a reject instead of a row without a time.
 _REQUIRED_VALUES = ("ts", "uid")
@@ -219,7 +227,7 @@ def _row_select(path: Path, h: ConnHeader) -> str:
     # The other fields as a JSON object of those present: concat_ws skips the NULLs.
     members = [
         f"CASE WHEN {col(f)} IS NOT NULL THEN "
-        f"{_sql_literal(orjson_key(f))} || {_json_value(col(f), types[f])} END"
+        f"{_sql_literal(orjson_key(f))} || {_json_value(col(f), types[f], h)} END"
         for f in h.fields
         if f not in CONN_MAPPED
     ]
@@ -257,13 +265,24 @@ def _row_select(path: Path, h: ConnHeader) -> str:
     return ", ".join(f"{values[c]} AS {q(c)}" for c in column_names("flow"))
 
 
-def _json_value(expr: str, zeek_type: str) -> str:
+def _json_value(expr: str, zeek_type: str, h: ConnHeader) -> str:
     """A field's value as JSON text, as the record reader writes it. Integers are their own
-    text (to_json costs several times more, over millions of rows); T and F are booleans."""
+    text (to_json costs several times more, over millions of rows); T and F are booleans; a
+    set or vector of names or integers is a list (an unset element null, an empty one "")."""
     if zeek_type in ("count", "int", "port"):
         return f"CAST({expr} AS VARCHAR)"
     if zeek_type == "bool":
         return f"CASE {expr} WHEN 'T' THEN 'true' WHEN 'F' THEN 'false' ELSE to_json({expr}) END"
+    head, _, inner = zeek_type.partition("[")
+    element = inner.removesuffix("]")
+    if head in ("set", "vector", "table") and element in _LIST_ELEMENTS:
+        x = f"CASE WHEN x = {_sql_literal(h.unset)} THEN NULL"
+        if _LIST_ELEMENTS[element]:
+            x += f" ELSE TRY_CAST(x AS {_LIST_ELEMENTS[element]}) END"
+        else:
+            x += f" WHEN x = {_sql_literal(h.empty)} THEN '' ELSE x END"
+        split = f"string_split({expr}, {_sql_literal(h.set_sep)})"
+        return f"to_json(list_transform({split}, lambda x: {x}))"
     return f"to_json({expr})"
 
 

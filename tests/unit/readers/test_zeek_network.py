@@ -82,10 +82,11 @@ def conn_line(
     src: str = "10.0.0.5",
     dst: str = "40.74.108.123",
     duration: str = "1.135424",
+    tunnels: str = "(empty)",
 ) -> str:
     return "\t".join(
         [ts, uid, src, "62771", dst, str(dport), proto, service, duration, obytes, rbytes,
-         state, "T", "0", history, "14", "16", "(empty)", label]
+         state, "T", "0", history, "14", "16", tunnels, label]
     )  # fmt: skip
 
 
@@ -122,7 +123,9 @@ def python_rows(path: Path) -> list[dict[str, Any]]:
 
 def test_bulk_and_record_paths_store_the_same_flows(tmp_path: Path) -> None:
     log = tmp_path / "conn.log"
-    unanswered = conn_line("CAAA4", "S", state="S0", duration="-", obytes="-", rbytes="-")
+    unanswered = conn_line(
+        "CAAA4", "S", state="S0", duration="-", obytes="-", rbytes="-", tunnels="CX1,CX2"
+    )
     log.write_text(conn_log([*ROWS, unanswered]))
     by_record = {r["event.id"]: r for r in python_rows(log)}
     with Store(tmp_path / "bulk.duckdb") as store:
@@ -140,6 +143,30 @@ def test_bulk_and_record_paths_store_the_same_flows(tmp_path: Path) -> None:
         assert orjson.loads(row["event.extra"]) == orjson.loads(other["event.extra"])
     tls = next(r for r in stored.values() if r["flow.id"] == "CAAA1")
     assert tls["network.protocol"] == "tls" and tls["source.packets"] == 14
+
+
+def test_bulk_path_writes_sets_and_vectors_as_the_record_path_does(tmp_path: Path) -> None:
+    """Containers in the extra fields are JSON lists on both paths, with Zeek's set separator,
+    unset elements as null and numbers as numbers."""
+    fields = [*FIELDS[:7], "vlans", "apps"]
+    types = [*TYPES[:7], "vector[count]", "set[string]"]
+    head = conn_log([]).split("#fields")[0].replace("#set_separator\t,", "#set_separator\t|")
+    base = conn_line("CSET1", "S").split("\t")[:7]
+    log = tmp_path / "conn.log"
+    log.write_text(
+        head
+        + "#fields\t" + "\t".join(fields) + "\n#types\t" + "\t".join(types) + "\n"
+        + "\t".join([*base, "10|-|20", "a,b|c"]) + "\n"
+        + "\t".join([*base[:1], "CSET2", *base[2:], "(empty)", "-"]) + "\n"
+    )  # fmt: skip
+    by_record = {r["flow.id"]: r["event.extra"] for r in python_rows(log)}
+    with Store(tmp_path / "bulk.duckdb") as store:
+        result = bulk_load_conn(store, log)
+        assert result is not None and result.added == 2, result
+        stored = dict(store.execute('SELECT "flow.id", "event.extra" FROM flow'))
+    assert orjson.loads(stored["CSET1"]) == {"vlans": [10, None, 20], "apps": ["a,b", "c"]}
+    assert orjson.loads(by_record["CSET1"]) == orjson.loads(stored["CSET1"])
+    assert stored["CSET2"] is None and by_record["CSET2"] is None
 
 
 def test_bulk_load_twice_adds_nothing_and_gzip_works(tmp_path: Path) -> None:
