@@ -15,8 +15,8 @@ to pass (`evtx_renumber.py`), so every pass stores its events as new ones. The b
 gather records across the files, as ingest does. Records are every record read (used, unused or
 rejected); rows are those stored. For each JSON shape, the floors follow: DuckDB parsing the
 lines alone, the store writing the mapped rows alone (`bench/store_floor.py`), and the rate
-the two allow on this machine's cores. Both wall-clock and process CPU rates are printed, with the load average, as the machine may be
-shared. Nothing here asserts a timing.
+the two allow on this machine's cores. Both wall-clock and process CPU rates are printed, with
+the load average, as the machine may be shared. Nothing here asserts a timing.
 """
 
 from __future__ import annotations

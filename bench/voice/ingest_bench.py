@@ -122,16 +122,15 @@ def main() -> None:
             path = write_cdr(Path(tmp) / f"{fmt}.csv", world, calls, fmt)
             size = path.stat().st_size / 1e6
             rows, rejects, secs, cold_cpu = read_only(path, s)
-            cpu = cold_cpu
             parsed = parse_public.cache_info().misses
             print(f"{fmt:8} {size:5.0f} MB  read + normalize: {rows:,} calls in {secs:.2f} s = "
-                  f"{rows / secs:,.0f} calls/s (CPU {cpu:.2f} s = {rows / cpu:,.0f}/s), "
+                  f"{rows / secs:,.0f} calls/s (CPU {cold_cpu:.2f} s = {rows / cold_cpu:,.0f}/s), "
                   f"{parsed:,} distinct numbers parsed, {rejects} rejects")  # fmt: skip
-            rows, _, secs, cpu = read_only(path, s, cold=False)
+            rows, _, secs, warm_cpu = read_only(path, s, cold=False)
             print(f"{'':17}again, numbers known: {rows / secs:,.0f} calls/s "
-                  f"(CPU {rows / cpu:,.0f}/s)")  # fmt: skip
+                  f"(CPU {rows / warm_cpu:,.0f}/s)")  # fmt: skip
             csv, write = floors(path, s)
-            phones = max(0.0, cold_cpu - cpu)
+            phones = max(0.0, cold_cpu - warm_cpu)
             cores = os.cpu_count() or 1
             print(f"{'':17}floors (CPU s):    CSV parse {csv:.2f}, distinct numbers {phones:.2f}, "
                   f"the store writing alone {write:.2f}: {cores} cores store at best "
