@@ -19,8 +19,9 @@ CDR_ROLES = (
 @dataclass
 class Calls:
     # Column mapping of CDR CSV files: "auto" recognises Cisco CUCM, Microsoft Teams PSTN /
-    # Direct Routing and Webex Calling exports and the generic layout from their header; "cucm",
-    # "teams", "webex" or "generic" force one; "custom" uses [calls.mapping].
+    # Direct Routing, Webex Calling and Asterisk / FreePBX exports (Asterisk's Master.csv has no
+    # header line) and the generic layout; "cucm", "teams", "webex", "asterisk" or "generic"
+    # force one; "custom" uses [calls.mapping].
     preset: str = "auto"
     # Custom mapping, field = "CSV header" (several headers as "a|b": the first non-empty wins).
     # Fields: caller, callee, start (required), duration, answered, direction, trunk, device,
@@ -41,7 +42,9 @@ class Calls:
     # Digits dialed before an outside number (e.g. "9"), removed before the number is parsed.
     access_code: str = ""
     # Trunks and gateways facing the public network (glob patterns, any case). Empty: any trunk
-    # a record names, and for CUCM any device that is not a Cisco endpoint (SEP..., CSF...).
+    # a record names, and for CUCM any device that is not a Cisco endpoint (SEP..., CSF...), for
+    # Asterisk any channel that is not an extension's or Local. Asterisk trunks match by their
+    # peer ("provider-*") or as TECH/peer ("pjsip/provider-*").
     external_trunks: list[str] = field(default_factory=list)
     # Help-desk and VIP numbers or extensions: a fan-out reaching them is high severity.
     helpdesk_numbers: list[str] = field(default_factory=list)
@@ -68,9 +71,9 @@ class Calls:
     )
 
     def validate(self) -> None:
-        if self.preset not in ("auto", "cucm", "teams", "webex", "generic", "custom"):
+        if self.preset not in ("auto", "cucm", "teams", "webex", "asterisk", "generic", "custom"):
             raise ConfigError(
-                "calls.preset must be auto, cucm, teams, webex, generic or custom, "
+                "calls.preset must be auto, cucm, teams, webex, asterisk, generic or custom, "
                 f"not {self.preset!r}"
             )
         if not isinstance(self.mapping, dict):

@@ -33,9 +33,9 @@ import pyarrow.csv as pcsv
 
 from lurewatch.config_channels import Calls
 from lurewatch.enrich.phone import parse_public
-from lurewatch.readers.cdr.presets import CUCM_COLUMNS
+from lurewatch.readers.cdr.presets import ASTERISK_COLUMNS, CUCM_COLUMNS
 
-FORMATS = ("cucm", "teams", "webex", "generic")
+FORMATS = ("cucm", "teams", "webex", "asterisk", "generic")
 # name, UTC offset in winter (hours), DID prefix (+ 4 digits), extension block digit, trunk
 SITES = (
     ("San Francisco", -8, "+1415555", 2, "SBC-SFO-PSTN"),
@@ -261,6 +261,8 @@ def render(world: World, table: pa.Table, fmt: str) -> pa.Table:
     caller, callee = sides(world, table, "did" if fmt == "teams" else "ext")
     if fmt == "cucm":
         return _cucm(world, table, caller, callee, trunk, ids)
+    if fmt == "asterisk":
+        return _asterisk(world, table, caller, callee, trunk, ids)
     if fmt == "teams":
         return pa.table({
             "id": ids, "callId": ids, "userPrincipalName": world.upn[emp],
@@ -316,6 +318,47 @@ def _cucm(
     return pa.table({k: v if isinstance(v, pa.Array) else pa.array(v) for k, v in cols.items()})
 
 
+def _asterisk(
+    world: World,
+    table: pa.Table,
+    caller: np.ndarray,
+    callee: np.ndarray,
+    trunk: np.ndarray,
+    ids: np.ndarray,
+) -> pa.Table:
+    """Asterisk's Master.csv record (no header): times as the server's wall clock (UTC here),
+    billsec the time talked, channels named after the phone's extension or the trunk."""
+    kind, emp = table["kind"].to_numpy(), table["emp"].to_numpy()
+    t = table["t"].to_numpy().astype("datetime64[us]").astype("datetime64[s]")
+    talked = table["duration"].to_numpy().astype(np.int64)
+    answered = table["answered"].to_numpy()
+
+    def clock(at: np.ndarray) -> np.ndarray:
+        return np.char.replace(np.datetime_as_string(at, unit="s"), "T", " ").astype(object)
+
+    ring = np.timedelta64(6, "s")
+    phone = np.char.add("PJSIP/", world.ext[emp].astype(str)).astype(object)
+    line = np.char.add("PJSIP/", trunk.astype(str)).astype(object)
+    channel = np.where(kind == 1, line, phone)
+    dest = np.where(kind == 2, line, np.where(kind == 1, phone, "PJSIP/" + callee.astype(object)))
+    n = table.num_rows
+    cols = {
+        "accountcode": np.full(n, "", object), "src": caller, "dst": callee,
+        "dcontext": np.where(kind == 1, "from-trunk", "from-internal"),
+        "clid": np.char.add(np.char.add('"" <', caller.astype(str)), ">").astype(object),
+        "channel": channel + "-00000001", "dstchannel": dest + "-00000002",
+        "lastapp": np.full(n, "Dial", object), "lastdata": dest + ",60",
+        "start": clock(t), "answer": np.where(answered, clock(t + ring), ""),
+        "end": clock(t + ring + talked.astype("timedelta64[s]")), "duration": talked + 6,
+        "billsec": np.where(answered, talked, 0),
+        "disposition": np.where(answered, "ANSWERED", "NO ANSWER"),
+        "amaflags": np.full(n, "DOCUMENTATION", object), "uniqueid": ids,
+        "userfield": np.full(n, "", object),
+    }  # fmt: skip
+    assert list(cols) == list(ASTERISK_COLUMNS[: len(cols)])
+    return pa.table({k: pa.array(v) for k, v in cols.items()})
+
+
 def write_cdr(path: Path, world: World, table: pa.Table, fmt: str) -> Path:
     """Write the calls as `fmt`'s CSV export (CUCM quoted, with its line of data types)."""
     out = render(world, table, fmt)
@@ -332,5 +375,6 @@ def write_cdr(path: Path, world: World, table: pa.Table, fmt: str) -> Path:
                 ]
             )
             fh.write(head.getvalue().encode())
-        pcsv.write_csv(out, fh, pcsv.WriteOptions(include_header=fmt != "cucm"))
+        # CUCM wrote its header above; Asterisk writes none.
+        pcsv.write_csv(out, fh, pcsv.WriteOptions(include_header=fmt not in ("cucm", "asterisk")))
     return path

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from lurewatch.config_channels import Calls
-from lurewatch.readers.cdr.presets import GENERIC, PRESETS, Preset, norm
+from lurewatch.readers.cdr.presets import ASTERISK_COLUMNS, GENERIC, PRESETS, Preset, norm
 from lurewatch.readers.log_stream import text_head
 
 __all__ = ["Layout", "MappingError", "find_preset", "looks_like_cdr", "read_header", "resolve"]
@@ -28,6 +28,9 @@ _TYPE_NAME = re.compile(
 _CALLER_LIKE = ("caller", "calling", "fromnumber", "src", "ani", "anumber", "origin")
 _CALLEE_LIKE = ("callee", "called", "dialed", "tonumber", "dst", "dnis", "bnumber", "destination")
 _TIME_LIKE = ("start", "time", "date", "begin")
+# An Asterisk Master.csv record: its start time and disposition at their places (fields 10, 15).
+_ASTERISK_TIME = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
+_DISPOSITIONS = frozenset({"ANSWERED", "NO ANSWER", "BUSY", "FAILED", "CONGESTION"})
 
 
 class MappingError(ValueError):
@@ -40,6 +43,7 @@ class Header:
     delimiter: str
     type_row: bool  # the next line lists column data types (CUCM)
     preamble: int = 0  # lines before the header (PowerShell's "#TYPE ..." line)
+    headerless: bool = False  # `names` are the format's own: the first line is a record
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,9 @@ def read_header(head: bytes) -> Header | None:
     if not lines or not lines[0].strip():
         return None
     first = lines[0]
+    asterisk = _asterisk_names(first)
+    if asterisk is not None:
+        return Header(asterisk, ",", False, preamble, headerless=True)
     delimiter = max(_DELIMITERS, key=first.count)
     if first.count(delimiter) < 2:
         return None
@@ -71,6 +78,20 @@ def read_header(head: bytes) -> Header | None:
     type_row = bool(second) and all(_TYPE_NAME.match(v.strip()) for v in second if v.strip())
     names = [n.strip().strip("\ufeff") for n in names]
     return Header(tuple(names), delimiter, type_row, preamble)
+
+
+def _asterisk_names(line: str) -> tuple[str, ...] | None:
+    """The column names of an Asterisk Master.csv whose first record is `line` (Asterisk writes
+    no header), or None when the line is not such a record."""
+    fields = next(csv.reader([line]), [])
+    if (
+        len(fields) < 16  # without uniqueid and userfield (loguniqueid, loguserfield off)
+        or not _ASTERISK_TIME.fullmatch(fields[9])
+        or fields[14].strip().upper() not in _DISPOSITIONS
+    ):
+        return None
+    extra = (f"field{i + 1}" for i in range(len(ASTERISK_COLUMNS), len(fields)))
+    return (*ASTERISK_COLUMNS[: len(fields)], *extra)
 
 
 def _generic_fits(names: set[str]) -> bool:
@@ -110,7 +131,8 @@ def resolve(header: Header, calls: Calls) -> Layout:
         found = find_preset(header.names)
         if found is None:
             raise MappingError(
-                "header matches no CDR preset (cucm, teams, webex, generic): set calls.preset "
+                "header matches no CDR preset (cucm, teams, webex, asterisk, generic): set "
+                "calls.preset "
                 "or map the columns in [calls.mapping]"
             )
         preset, wanted = found, dict(found.columns)

@@ -19,6 +19,7 @@ key), so the same record read twice is stored once. Ingest leaves the hashing to
 from __future__ import annotations
 
 import fnmatch
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -60,9 +61,11 @@ class Context:
         tz: str,
         trunks: list[str],
         endpoints: tuple[str, ...] = (),
+        channels: bool = False,
     ) -> None:
         self.plan, self.key, self.tz, self.trunks = plan, key, tz, trunks
         self.endpoints = endpoints  # device-name prefixes of phones (CUCM)
+        self.channels = channels  # devices are Asterisk channels (channel_peer)
         self.hash_ids = True  # False: `event.id` holds the content the store hashes
         self.numbers = Lookup(
             [("stored", pa.string()), ("internal", pa.bool_()), ("kind", pa.string())]
@@ -74,11 +77,13 @@ class Context:
         self.devices = Lookup([("trunk", pa.bool_()), ("external", pa.bool_())], self._device)
 
     @classmethod
-    def from_settings(cls, settings: Settings, endpoints: tuple[str, ...] = ()) -> Context:
+    def from_settings(
+        cls, settings: Settings, endpoints: tuple[str, ...] = (), channels: bool = False
+    ) -> Context:
         calls = settings.calls
         trunks = [t.lower() for t in calls.external_trunks]
         key = pseudonym_key(settings)
-        return cls(NumberPlan(calls), key, calls.timezone, trunks, endpoints)
+        return cls(NumberPlan(calls), key, calls.timezone, trunks, endpoints, channels)
 
     def _number(self, raw: str) -> tuple[object, ...]:
         p = self.plan.party(raw)
@@ -92,10 +97,28 @@ class Context:
         return True, not self.trunks or any(fnmatch.fnmatchcase(low, p) for p in self.trunks)
 
     def _device(self, name: str) -> tuple[bool, bool]:
-        """In a device column (CUCM) phones are not trunks; other devices are."""
-        external = any(fnmatch.fnmatchcase(name.lower(), p) for p in self.trunks)
-        is_trunk = external or not name.upper().startswith(self.endpoints)
+        """In a device column (CUCM, Asterisk) phones are not trunks; other devices are."""
+        low = name.lower()
+        # An Asterisk trunk is listed by its peer ("provider-*") or as TECH/peer.
+        names = (low, low.partition("/")[2]) if self.channels else (low,)
+        external = any(fnmatch.fnmatchcase(n, p) for n in names for p in self.trunks)
+        phone = bool(self.endpoints) and name.upper().startswith(self.endpoints)
+        if self.channels:
+            phone = _PHONE_CHANNEL.fullmatch(name) is not None
+        is_trunk = external or not phone
         return is_trunk, external or (is_trunk and not self.trunks)
+
+
+# An Asterisk channel is TECH/peer-uniqueid (eight hex digits; a Local channel adds ";1"). Cut
+# to TECH/peer, a device name stays the same from call to call; the peer of a phone is its
+# extension, and Local channels (queues, ring groups, follow-me) stay inside the PBX.
+_CHANNEL_SUFFIX = r"-[0-9a-fA-F]{8}(;\d+)?$"
+_PHONE_CHANNEL = re.compile(r"(?i)local/.*|[a-z0-9_]+/\d{1,6}")
+
+
+def channel_peer(channels: pa.Array) -> pa.Array:
+    """Asterisk channel names without their per-call unique part."""
+    return pc.replace_substring_regex(channels, _CHANNEL_SUFFIX, "")
 
 
 def _field(batch: pa.RecordBatch, layout: Layout, name: str) -> pa.Array | None:
@@ -146,6 +169,8 @@ def _trunks(
     if cdev is not None or ddev is not None:
         cdev = cdev if cdev is not None else pa.nulls(n, pa.string())
         ddev = ddev if ddev is not None else pa.nulls(n, pa.string())
+        if ctx.channels:
+            cdev, ddev = channel_peer(cdev), channel_peer(ddev)
         c, d = ctx.devices(cdev), ctx.devices(ddev)
         name = pc.if_else(
             pc.fill_null(c["trunk"], False),

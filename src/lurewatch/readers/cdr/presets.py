@@ -27,10 +27,20 @@ Presets, and where their column names come from:
 - webex: Webex Calling detailed call history (Control Hub export and CDR API): Start time,
   Duration, Answered, Direction (ORIGINATING / TERMINATING, relative to the user), Calling
   number, Called number, User, Device MAC, Inbound trunk, Outbound trunk, Report ID.
-- generic: common names of PBX exports (caller/callee, src/dst as FreePBX/Asterisk CDR reports
-  write them, calling/called number, start time, duration, direction, trunk, user).
+- asterisk: Asterisk's own CDR CSV (cdr_csv's Master.csv, which has no header line: the fields
+  in Asterisk's documented order, accountcode, src, dst, dcontext, clid, channel, dstchannel,
+  lastapp, lastdata, start, answer, end, duration, billsec, disposition, amaflags, uniqueid,
+  userfield, and with newcdrcolumns peeraccount, linkedid, sequence) and the FreePBX CDR
+  reports exported with a header (calldate for start). billsec is the time talked;
+  disposition ANSWERED marks an answered call. Asterisk declares no direction: the dial plan
+  ([calls] extensions and internal_numbers) decides which side is the organization's, and the
+  channels which call came in over a trunk: a channel of an extension (PJSIP/4004-0000002a)
+  or a Local one is a phone, any other (PJSIP/provider-0000002b, DAHDI/1-1) a trunk.
+- generic: common names of PBX exports (caller/callee, src/dst, calling/called number, start
+  time, duration, direction, trunk, user).
 Column names of cucm come from Cisco's field list (release 6.1 to 11.5); those of teams from
-Microsoft Graph's documented properties; those of webex from the Webex Calling CDR reference.
+Microsoft Graph's documented properties; those of webex from the Webex Calling CDR reference;
+those of asterisk from Asterisk's CDR field list (cdr_csv.conf and the CDR specification).
 """
 
 from __future__ import annotations
@@ -40,7 +50,7 @@ from dataclasses import dataclass, field
 
 from lurewatch.config_channels import CDR_ROLES
 
-__all__ = ["CUCM_COLUMNS", "PRESETS", "Preset", "norm"]
+__all__ = ["ASTERISK_COLUMNS", "CUCM_COLUMNS", "PRESETS", "Preset", "norm"]
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]")
 
@@ -59,6 +69,8 @@ class Preset:
     pstn_only: bool = False
     # Device-name prefixes of phones; another device on a side is a trunk or gateway.
     endpoint_prefixes: tuple[str, ...] = ()
+    # The device columns hold Asterisk channels (TECH/peer-uniqueid): see normalize.channel_peer.
+    channels: bool = False
     normalized: dict[str, tuple[str, ...]] = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -119,6 +131,22 @@ WEBEX = Preset(
     identify=("Calling number", "Called number", "Start time", "Direction"),
 )
 
+ASTERISK = Preset(
+    name="asterisk",
+    columns={
+        "caller": ("src",),
+        "callee": ("dst",),
+        "start": ("start", "calldate"),
+        "duration": ("billsec", "duration"),
+        "answered": ("disposition",),
+        "caller_device": ("channel",),
+        "callee_device": ("dstchannel",),
+        "record_id": ("uniqueid",),
+    },
+    identify=("src", "dst", "dcontext", "lastapp", "disposition", "amaflags"),
+    channels=True,
+)
+
 GENERIC = Preset(
     name="generic",
     columns={
@@ -136,7 +164,15 @@ GENERIC = Preset(
     identify=(),  # recognised by having a caller, a callee and a start column
 )
 
-PRESETS: dict[str, Preset] = {p.name: p for p in (CUCM, TEAMS, WEBEX, GENERIC)}
+PRESETS: dict[str, Preset] = {p.name: p for p in (CUCM, TEAMS, WEBEX, ASTERISK, GENERIC)}
+
+# The fields of Asterisk's Master.csv, in order: the file has no header line. The last three
+# are written with cdr_csv's newcdrcolumns (Asterisk 1.8 on).
+ASTERISK_COLUMNS = (
+    "accountcode", "src", "dst", "dcontext", "clid", "channel", "dstchannel", "lastapp",
+    "lastdata", "start", "answer", "end", "duration", "billsec", "disposition", "amaflags",
+    "uniqueid", "userfield", "peeraccount", "linkedid", "sequence",
+)  # fmt: skip
 
 # The header of a CUCM 11.x CDR file, in order (Cisco's CDR field list); the demo writes it.
 CUCM_COLUMNS = (

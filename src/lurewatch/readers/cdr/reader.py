@@ -70,7 +70,7 @@ def read_cdr(path: Path, settings: Settings, hash_ids: bool = True) -> Iterator[
     except MappingError as exc:
         yield Reject("call", where, 1, f"columns missing: {exc}")
         return
-    ctx = Context.from_settings(settings, layout.preset.endpoint_prefixes)
+    ctx = Context.from_settings(settings, layout.preset.endpoint_prefixes, layout.preset.channels)
     ctx.hash_ids = hash_ids
     invalid: list[tuple[int, str]] = []
 
@@ -93,6 +93,8 @@ def read_cdr(path: Path, settings: Settings, hash_ids: bool = True) -> Iterator[
             block_size=BLOCK_BYTES,
             skip_rows=header.preamble,
             skip_rows_after_names=1 if header.type_row else 0,
+            # A file without a header line (Asterisk) is named by its format.
+            column_names=list(header.names) if header.headerless else None,
         ),
         "parse_options": pcsv.ParseOptions(delimiter=header.delimiter, invalid_row_handler=skip),
         "convert_options": pcsv.ConvertOptions(
@@ -103,7 +105,8 @@ def read_cdr(path: Path, settings: Settings, hash_ids: bool = True) -> Iterator[
             null_values=[""],
         ),
     }
-    first = 2 + header.preamble + (1 if header.type_row else 0)  # line of the first record
+    # the line of the first record
+    first = (1 if header.headerless else 2) + header.preamble + (1 if header.type_row else 0)
     done = 0
     reported = 0
     try:
