@@ -6,11 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from cdr_reading import read_calls
+
 from lurewatch.config import Settings
-from lurewatch.readers.cdr import read_cdr
 from lurewatch.readers.cdr.mapping import read_header, resolve
 from lurewatch.readers.dispatch import sniff_format
-from lurewatch.readers.records import Reject
 
 
 def record(*fields: str | int) -> str:
@@ -50,17 +50,6 @@ def settings(**calls: Any) -> Settings:
     return s
 
 
-def read(path: Path, s: Settings) -> tuple[list[dict[str, Any]], list[Reject]]:
-    rows: list[dict[str, Any]] = []
-    rejects: list[Reject] = []
-    for item in read_cdr(path, s):
-        if isinstance(item, Reject):
-            rejects.append(item)
-        else:
-            rows.extend(item.to_pylist())
-    return rows, rejects
-
-
 def test_master_csv_without_a_header_is_read_record_by_record(tmp_path: Path) -> None:
     path = tmp_path / "Master.csv"
     path.write_text(MASTER)
@@ -68,7 +57,7 @@ def test_master_csv_without_a_header_is_read_record_by_record(tmp_path: Path) ->
     header = read_header(path.read_bytes())
     assert header is not None and header.headerless and header.names[1:3] == ("src", "dst")
     assert resolve(header, settings().calls).preset.name == "asterisk"
-    rows, rejects = read(path, settings())
+    rows, rejects = read_calls(path, settings())
     assert rejects == []
     by_line = {r["log.offset"]: r for r in rows}
     assert sorted(by_line) == [1, 2, 3, 4]  # the first line is a record, not a header
@@ -86,9 +75,9 @@ def test_master_csv_without_a_header_is_read_record_by_record(tmp_path: Path) ->
 def test_external_trunks_match_an_asterisk_peer_by_name(tmp_path: Path) -> None:
     path = tmp_path / "Master.csv"
     path.write_text(MASTER)
-    rows, _ = read(path, settings(external_trunks=["carrier"]))
+    rows, _ = read_calls(path, settings(external_trunks=["carrier"]))
     assert {r["log.offset"]: r["call.presented_internal"] for r in rows}[4] is True
-    rows, _ = read(path, settings(external_trunks=["other-*"]))  # the carrier is not listed
+    rows, _ = read_calls(path, settings(external_trunks=["other-*"]))  # the carrier is not listed
     assert {r["log.offset"]: r["call.direction"] for r in rows}[4] == "internal"
 
 
@@ -101,7 +90,7 @@ def test_shorter_and_longer_master_csv_records(tmp_path: Path) -> None:
     for path, fields in ((short, 16), (long, 21)):
         header = read_header(path.read_bytes())
         assert header is not None and len(header.names) == fields
-        rows, rejects = read(path, settings())
+        rows, rejects = read_calls(path, settings())
         assert rejects == [] and len(rows) == 1 and rows[0]["call.duration"] == 30
 
 
@@ -116,7 +105,7 @@ def test_freepbx_export_with_a_header(tmp_path: Path) -> None:
     header = read_header(path.read_bytes())
     assert header is not None and not header.headerless
     assert resolve(header, settings().calls).preset.name == "asterisk"
-    rows, rejects = read(path, settings())
+    rows, rejects = read_calls(path, settings())
     assert rejects == [] and rows[0]["log.offset"] == 2
     assert rows[0]["call.direction"] == "outbound" and rows[0]["call.duration"] == 120
 

@@ -7,13 +7,12 @@ import gzip
 from pathlib import Path
 
 import pyarrow as pa
+from cdr_reading import read_calls
 
 from lurewatch.config import Settings
 from lurewatch.enrich.dns import OfflineResolver
 from lurewatch.pipeline.ingest import ingest_paths
-from lurewatch.readers.cdr import read_cdr
 from lurewatch.readers.cdr.values import parse_answered, parse_durations, parse_times
-from lurewatch.readers.records import Reject
 from lurewatch.store import Store
 
 MIXED = """caller,callee,start,duration,direction,trunk,user
@@ -38,21 +37,10 @@ def in_scope() -> Settings:
     return s
 
 
-def split(path: Path, settings: Settings) -> tuple[list[dict[str, object]], list[Reject]]:
-    rows: list[dict[str, object]] = []
-    rejects: list[Reject] = []
-    for item in read_cdr(path, settings):
-        if isinstance(item, Reject):
-            rejects.append(item)
-        else:
-            rows.extend(item.to_pylist())
-    return rows, rejects
-
-
 def test_each_bad_record_is_rejected_with_line_and_reason(tmp_path: Path) -> None:
     path = tmp_path / "calls.csv"
     path.write_text(MIXED)
-    rows, rejects = split(path, Settings())
+    rows, rejects = read_calls(path, Settings())
     by_line = {r.offset: r.reason for r in rejects}
     assert by_line == {
         5: "unparseable caller number: 'abc'",
@@ -100,7 +88,7 @@ def test_gzip_and_semicolons(tmp_path: Path) -> None:
     path.write_bytes(
         gzip.compress(b"caller;callee;start\n+18336317911;2001;2026-03-02T08:00:00Z\n")
     )
-    rows, rejects = split(path, Settings())
+    rows, rejects = read_calls(path, Settings())
     assert not rejects and rows[0]["call.external"] == "+18336317911"
 
 

@@ -5,17 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
 import pyarrow as pa
 import pytest
+from cdr_reading import read_calls
 
 from lurewatch.config import Settings
 from lurewatch.demo.cdr_gen import FORMATS, World, build_world, generate, write_cdr
-from lurewatch.readers.cdr import read_cdr
 from lurewatch.readers.cdr.mapping import read_header, resolve
 from lurewatch.readers.dispatch import sniff_format
-from lurewatch.readers.records import Reject
 
 START = dt.date(2026, 3, 2)
 
@@ -37,17 +35,6 @@ def settings(world: World) -> Settings:
     return s
 
 
-def read_all(path: Path, settings: Settings) -> tuple[list[dict[str, Any]], list[Reject]]:
-    rows: list[dict[str, Any]] = []
-    rejects: list[Reject] = []
-    for item in read_cdr(path, settings):
-        if isinstance(item, Reject):
-            rejects.append(item)
-        else:
-            rows.extend(item.to_pylist())
-    return rows, rejects
-
-
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_each_preset_reads_its_export(
     fmt: str, world: World, calls: pa.Table, settings: Settings, tmp_path: Path
@@ -57,7 +44,7 @@ def test_each_preset_reads_its_export(
     header = read_header(path.read_bytes()[:65536])
     assert header is not None
     assert resolve(header, settings.calls).preset.name == fmt
-    rows, rejects = read_all(path, settings)
+    rows, rejects = read_calls(path, settings)
     assert rejects == []
     expected = calls.num_rows - (Counter(calls["kind"].to_pylist())[0] if fmt == "teams" else 0)
     assert len(rows) == expected  # Teams' PSTN log holds no internal calls
@@ -84,7 +71,7 @@ def test_cucm_specifics(world: World, calls: pa.Table, settings: Settings, tmp_p
     path = write_cdr(tmp_path / "cdr_StandAloneCluster_01.csv", world, calls, "cucm")
     lines = path.read_text().splitlines()
     assert lines[1].startswith('"INTEGER"') and any('"\\+' in line for line in lines[2:50])
-    rows, rejects = read_all(path, settings)
+    rows, rejects = read_calls(path, settings)
     assert not rejects
     assert rows[0]["log.offset"] == 3 and rows[-1]["log.offset"] == len(lines)
     inbound = next(r for r in rows if r["call.direction"] == "inbound")
@@ -99,7 +86,7 @@ def test_teams_declared_direction_decides_without_a_dial_plan(
     """Teams numbers are all E.164; with no internal numbers configured, callType says which
     side is the user."""
     path = write_cdr(tmp_path / "pstn.csv", world, calls, "teams")
-    rows, rejects = read_all(path, Settings())
+    rows, rejects = read_calls(path, Settings())
     assert not rejects
     for r in rows[:50]:
         assert r["user.name"].endswith("@corp.example")
@@ -126,7 +113,7 @@ def test_custom_mapping(tmp_path: Path) -> None:
         "duration": "Dauer",
     }
     s.validate()
-    rows, rejects = read_all(path, s)
+    rows, rejects = read_calls(path, s)
     assert not rejects
     assert [r["call.direction"] for r in rows] == ["inbound", "outbound"]
     assert rows[0]["@timestamp"] == dt.datetime(2026, 3, 2, 8, 0)  # 09:00 in Berlin
@@ -138,7 +125,7 @@ def test_mapping_overrides_a_preset_field(world: World, calls: pa.Table, tmp_pat
     s = Settings()
     s.calls = world.settings()
     s.calls.mapping = {"callee": "originalCalledPartyNumber"}
-    rows, _ = read_all(path, s)
+    rows, _ = read_calls(path, s)
     assert len(rows) == calls.num_rows
 
 
@@ -147,12 +134,12 @@ def test_a_header_without_a_required_column_is_one_reject(tmp_path: Path) -> Non
     path.write_text(
         "callerNumber,calleeNumber,callType,duration\n+14155550100,+12125550143,user_out,5\n"
     )
-    rows, rejects = read_all(path, Settings())
+    rows, rejects = read_calls(path, Settings())
     assert rows == [] and len(rejects) == 1
     assert rejects[0].offset == 1
     assert rejects[0].reason.startswith("columns missing: no column for start (teams mapping")
     path.write_text("caller,callee,duration\n+14155550100,2001,5\n")
-    rows, rejects = read_all(path, Settings())
+    rows, rejects = read_calls(path, Settings())
     assert rows == [] and "matches no CDR preset" in rejects[0].reason
 
 
@@ -178,7 +165,7 @@ def test_powershell_export_with_type_line(tmp_path: Path) -> None:
         '"2","a@corp.example","2026-03-02T08:05:00Z","5","user_in","+14155550100"\n'
     )
     assert sniff_format(path) == "cdr"
-    rows, rejects = read_all(path, Settings())
+    rows, rejects = read_calls(path, Settings())
     assert [(r["log.offset"], r["call.direction"], r["call.external"]) for r in rows] == [
         (3, "inbound", "+18336317911")
     ]
