@@ -132,8 +132,7 @@ def resolve(header: Header, calls: Calls) -> Layout:
         if found is None:
             raise MappingError(
                 "header matches no CDR preset (cucm, teams, webex, asterisk, generic): set "
-                "calls.preset "
-                "or map the columns in [calls.mapping]"
+                "calls.preset or map the columns in [calls.mapping]"
             )
         preset, wanted = found, dict(found.columns)
     else:

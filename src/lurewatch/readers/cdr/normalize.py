@@ -102,9 +102,10 @@ class Context:
         # An Asterisk trunk is listed by its peer ("provider-*") or as TECH/peer.
         names = (low, low.partition("/")[2]) if self.channels else (low,)
         external = any(fnmatch.fnmatchcase(n, p) for n in names for p in self.trunks)
-        phone = bool(self.endpoints) and name.upper().startswith(self.endpoints)
         if self.channels:
             phone = _PHONE_CHANNEL.fullmatch(name) is not None
+        else:
+            phone = name.upper().startswith(self.endpoints)  # none listed: no phones
         is_trunk = external or not phone
         return is_trunk, external or (is_trunk and not self.trunks)
 
