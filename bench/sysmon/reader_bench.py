@@ -53,6 +53,7 @@ from lurewatch.readers.sysmon import (
 from lurewatch.readers.sysmon.evtx_bulk import EvtxBatches
 from lurewatch.store import Store
 from lurewatch.store.batcher import ArrowBatcher
+from lurewatch.store.db import lit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -196,11 +197,11 @@ def floors(path: Path, count: int, shape: str) -> None:
     """What no ingest of this file can beat: DuckDB parsing its lines into the fields the
     mapping reads (on every core, nothing converted), and the store writing the mapped rows
     (ids hashed beforehand) on its own; and the rate two such costs allow on this machine."""
-    structure = bulk_map.structure("W" if shape == "winlogbeat" else "F").replace("'", "''")
+    structure = lit(bulk_map.structure("W" if shape == "winlogbeat" else "F"))
     con = duckdb.connect()
     wall, cpu = time.perf_counter(), time.process_time()
     con.execute(
-        f"SELECT count(json_transform(json, '{structure}')) FROM read_ndjson_objects(?)",
+        f"SELECT count(json_transform(json, {structure})) FROM read_ndjson_objects(?)",
         [str(path)],
     ).fetchall()
     parse_wall, parse_cpu = time.perf_counter() - wall, time.process_time() - cpu

@@ -24,7 +24,7 @@ from __future__ import annotations
 from lurewatch.net.anomalies import ANOMALIES
 from lurewatch.net.ports import REGISTERED, UPGRADES
 from lurewatch.schema import column_names
-from lurewatch.store.db import Store, q
+from lurewatch.store.db import Store, lit, q
 
 SENSORS = ("zeek",)
 # Bytes the originator must send on a registered port before "no protocol recognised" means
@@ -121,7 +121,7 @@ def _prepared(sensors: tuple[str, ...], files: list[str] | None) -> str:
     listed = ", ".join(f"'{s}'" for s in sensors)
     only = ""
     if files is not None:
-        only = ' AND "log.file.path" IN (' + ", ".join(_literal(f) for f in files) + ")"
+        only = ' AND "log.file.path" IN (' + ", ".join(lit(f) for f in files) + ")"
     return f"""
         SELECT *, {_expected_sql()} AS expected FROM (
             SELECT "event.id" AS fid, "@timestamp" AS ts, "log.file.path" AS file,
@@ -135,10 +135,6 @@ def _prepared(sensors: tuple[str, ...], files: list[str] | None) -> str:
             FROM flow WHERE "observer.type" IN ({listed}){only}
         ) f
     """
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def derive_flow_state_anomalies(

@@ -32,7 +32,7 @@ from lurewatch.readers.zeek import unescape
 from lurewatch.readers.zeek_names import normalize_service_sql
 from lurewatch.readers.zeek_net import CONN_MAPPED
 from lurewatch.schema import column_names
-from lurewatch.store.db import Store, q
+from lurewatch.store.db import Store, lit, q
 from lurewatch.store.repeats import Span, repeat_filter
 
 KIND = "zeek"
@@ -142,10 +142,6 @@ def count_data_lines(path: Path) -> int | None:
     return lines - comments - blanks if fields == 1 else None
 
 
-def _sql_literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 # Zeek types as the types DuckDB's CSV reader converts to while reading: a value that does not
 # convert makes its line a reject (with its line number), like a line with too few columns.
 # Times and intervals are decimals of 64 bits, so "nan", "inf" and values past 10^12 seconds
@@ -173,25 +169,23 @@ _REQUIRED_VALUES = ("ts", "uid")
 
 def _read_csv(path: Path, h: ConnHeader, types: list[str], options: str) -> str:
     """DuckDB's reader over the log's records, each field read as the type given."""
-    columns = ", ".join(
-        f"{_sql_literal(f)}: {_sql_literal(t)}" for f, t in zip(h.fields, types, strict=True)
-    )
+    columns = ", ".join(f"{lit(f)}: {lit(t)}" for f, t in zip(h.fields, types, strict=True))
     return (
-        f"read_csv({_sql_literal(str(path))}, delim='\\t', header=false, skip={h.lines}, "
+        f"read_csv({lit(str(path))}, delim='\\t', header=false, skip={h.lines}, "
         f"quote='', escape='', columns={{{columns}}}, auto_detect=false, compression='auto', "
         f"max_line_size=10000000, {options})"
     )
 
 
 def _source(path: Path, h: ConnHeader, rejects_table: str) -> str:
-    required = ", ".join(_sql_literal(c) for c in _REQUIRED_VALUES)
+    required = ", ".join(lit(c) for c in _REQUIRED_VALUES)
     return _read_csv(
         path,
         h,
         [_SQL_TYPES.get(t, "VARCHAR") for t in h.types],
-        f"nullstr={_sql_literal(h.unset)}, force_not_null=[{required}], store_rejects=true, "
-        f"rejects_table={_sql_literal(rejects_table)}, "
-        f"rejects_scan={_sql_literal(rejects_table + '_scan')}",
+        f"nullstr={lit(h.unset)}, force_not_null=[{required}], store_rejects=true, "
+        f"rejects_table={lit(rejects_table)}, "
+        f"rejects_scan={lit(rejects_table + '_scan')}",
     )
 
 
@@ -220,14 +214,14 @@ def _row_select(path: Path, h: ConnHeader) -> str:
             return "NULL"
         if name in _SQL_TYPES.get(types[name], "") or types[name] in _SQL_TYPES:
             return q(name)
-        return f"nullif({q(name)}, {_sql_literal(h.empty)})"
+        return f"nullif({q(name)}, {lit(h.empty)})"
 
     start_us = _micros(q("ts"))
     dur_us = _micros(col("duration")) if "duration" in types else "NULL"
     # The other fields as a JSON object of those present: concat_ws skips the NULLs.
     members = [
         f"CASE WHEN {col(f)} IS NOT NULL THEN "
-        f"{_sql_literal(orjson_key(f))} || {_json_value(col(f), types[f], h)} END"
+        f"{lit(orjson_key(f))} || {_json_value(col(f), types[f], h)} END"
         for f in h.fields
         if f not in CONN_MAPPED
     ]
@@ -242,7 +236,7 @@ def _row_select(path: Path, h: ConnHeader) -> str:
         "event.id": f"concat('zeek:', {q('uid')}, ':', {start_us}, ':', {dur_us})",
         "@timestamp": f"make_timestamp({start_us})",
         "event.end": f"make_timestamp({start_us} + coalesce({dur_us}, 0))",
-        "log.file.path": _sql_literal(str(path)),
+        "log.file.path": lit(str(path)),
         "log.offset": "NULL",
         "observer.type": "'zeek'",
         "flow.id": q("uid"),
@@ -276,12 +270,12 @@ def _json_value(expr: str, zeek_type: str, h: ConnHeader) -> str:
     head, _, inner = zeek_type.partition("[")
     element = inner.removesuffix("]")
     if head in ("set", "vector", "table") and element in _LIST_ELEMENTS:
-        x = f"CASE WHEN x = {_sql_literal(h.unset)} THEN NULL"
+        x = f"CASE WHEN x = {lit(h.unset)} THEN NULL"
         if _LIST_ELEMENTS[element]:
             x += f" ELSE TRY_CAST(x AS {_LIST_ELEMENTS[element]}) END"
         else:
-            x += f" WHEN x = {_sql_literal(h.empty)} THEN '' ELSE x END"
-        split = f"string_split({expr}, {_sql_literal(h.set_sep)})"
+            x += f" WHEN x = {lit(h.empty)} THEN '' ELSE x END"
+        split = f"string_split({expr}, {lit(h.set_sep)})"
         return f"to_json(list_transform({split}, lambda x: {x}))"
     return f"to_json({expr})"
 

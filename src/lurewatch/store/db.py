@@ -49,6 +49,11 @@ def q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def lit(text: str) -> str:
+    """Quote a text as an SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
 def arrow_schema(columns: Iterable[Column]) -> pa.Schema:
     return pa.schema([pa.field(c.name, _ARROW_TYPES[c.type]) for c in columns])
 
@@ -69,7 +74,7 @@ def _sql_value(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, int | float):
         return str(value)
-    return "'" + str(value).replace("'", "''") + "'"
+    return lit(str(value))
 
 
 def _added(result: list[tuple[Any, ...]]) -> int:

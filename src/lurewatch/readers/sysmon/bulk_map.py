@@ -27,7 +27,7 @@ import pyarrow as pa
 from lurewatch.readers.sysmon import sql_values as sv
 from lurewatch.readers.sysmon.fields import IDENTITY, REQUIRED, SYSMON_PROVIDERS, TABLES
 from lurewatch.schema import TABLES as STORE_TABLES
-from lurewatch.store.db import q
+from lurewatch.store.db import lit, q
 
 REJECTS = ("invalid", "no_eid", "no_time", "missing")
 # Below this many documents, planning the statement (tens of milliseconds) costs more than
@@ -79,10 +79,6 @@ _DATA = {"F": (), "W": ("winlog", "event_data"), "E": ("Event", "EventData")}
 
 # EventData names any table reads, and UtcTime.
 _NAMES = list(dict.fromkeys(["UtcTime"] + [n for _, spec in TABLES.values() for _, n, _ in spec]))
-
-
-def _lit(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _path(parts: tuple[str, ...]) -> str:
@@ -158,14 +154,14 @@ def _header_columns(shape: str, numbered: bool) -> str:
         provider = (
             f"coalesce({_provider_of(source, _h('f_channel'))}, CASE WHEN "
             f"{_d('ProcessGuid')} IS NOT NULL AND {_d('UtcTime')} IS NOT NULL "
-            f"THEN {_lit(_SYSMON)} END)"
+            f"THEN {lit(_SYSMON)} END)"
         )
         raw_eid = eid = _unwrap(_h("f_eid"))
         computer = _first("f_hostname", "f_computer", "f_computer_name", "f_computer_name2")
         record = _first("f_record_number", "f_event_record_id", "f_record_id", "f_record_id2")
         created = _first("f_created", "timestamp")
     digits = f"trim({eid})"
-    providers = ", ".join(_lit(p) for p in SYSMON_PROVIDERS)
+    providers = ", ".join(lit(p) for p in SYSMON_PROVIDERS)
     restorable = f"{_h('w_provider')} IN ({providers})" if shape == "W" else "false"
     return f"""
         {provider} AS provider,
@@ -200,7 +196,7 @@ def _columns() -> dict[str, str]:
 
 def _status() -> str:
     used = ", ".join(str(n) for n in TABLES)
-    tables = " ".join(f"WHEN {n} THEN {_lit(t)}" for n, (t, _) in TABLES.items())
+    tables = " ".join(f"WHEN {n} THEN {lit(t)}" for n, (t, _) in TABLES.items())
     missing = " ".join(
         f"WHEN number = {n} AND "
         + " AND ".join(f"{q(c)} IS NULL" for c in REQUIRED[t][0])
@@ -226,9 +222,7 @@ def documents_sql(source: str, shape: str, numbered: bool = False) -> str:
     """Each document of `source(seq, line, path, doc)` with its shape, header fields, product
     and EventData values (`d`), all from one parse."""
     data = _path(_DATA[shape]) if _DATA[shape] else "j"
-    products = " ".join(
-        f"WHEN {_lit(p.lower())} THEN {_lit(v)}" for p, v in SYSMON_PROVIDERS.items()
-    )
+    products = " ".join(f"WHEN {lit(p.lower())} THEN {lit(v)}" for p, v in SYSMON_PROVIDERS.items())
     return f"""
     SELECT *, CASE lower(provider) {products} END AS product FROM (
         SELECT seq, line, path, shape, d, {_d("ProcessGuid")} AS process_guid,
@@ -237,11 +231,11 @@ def documents_sql(source: str, shape: str, numbered: bool = False) -> str:
             SELECT *, {data} AS d, CASE
                 WHEN j IS NULL THEN CASE WHEN regexp_full_match(doc, '[ \t\r\n]*')
                     THEN 'blank' ELSE 'bad' END
-                WHEN {_shape_test(shape)} THEN {_lit(shape)}
+                WHEN {_shape_test(shape)} THEN {lit(shape)}
                 ELSE 'P' END AS shape
             FROM (
                 SELECT seq, line, path, doc,
-                    try(json_transform(doc, {_lit(structure(shape))})) AS j
+                    try(json_transform(doc, {lit(structure(shape))})) AS j
                 FROM {source}
             )
         )
@@ -288,7 +282,7 @@ def table_sql(table: str) -> str:
     select = ", ".join(
         f"{extra.get(c.name, q(c.name))} AS {q(c.name)}" for c in STORE_TABLES[table]
     )
-    return f"SELECT {select} FROM m WHERE status = {_lit(table)} AND number = {number}"
+    return f"SELECT {select} FROM m WHERE status = {lit(table)} AND number = {number}"
 
 
 def arrow(relation: duckdb.DuckDBPyRelation) -> pa.Table:
@@ -351,7 +345,7 @@ def map_documents(
             "FROM m WHERE status = 'unused' GROUP BY ALL"
         )
     )
-    rejects = ", ".join(_lit(r) for r in REJECTS)
+    rejects = ", ".join(lit(r) for r in REJECTS)
     left = arrow(
         con.sql(
             "SELECT seq, line, status, number, raw_eid, utc FROM m "
