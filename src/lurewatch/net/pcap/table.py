@@ -21,6 +21,11 @@ MAX_ORPHANS = 10_000
 Item = tuple[str, dict[str, Any]] | Reject
 
 
+def _wire_keys(f: Flow) -> tuple[bytes, bytes]:
+    """The bytes of addresses and ports an IPv4 flow's packets carry, each way."""
+    return f.owire, wire(f.rip, f.rport, f.oip, f.oport)
+
+
 class FlowTable:
     def __init__(self, app: Application | None, name: str) -> None:
         self.flows: dict[FlowKey, Flow] = {}  # every live flow, under both its keys
@@ -58,9 +63,9 @@ class FlowTable:
         self.flows[f.okey] = f
         self.flows[f.rkey] = f
         if f.owire:
-            index = self.tcp4 if proto == 6 else self.udp4
-            index[f.owire] = f
-            index[wire(f.rip, f.rport, f.oip, f.oport)] = f
+            index = self.tcp4 if f.proto == 6 else self.udp4
+            for key in _wire_keys(f):
+                index[key] = f
         self.by_start[f.okey] = f
         return f
 
@@ -81,7 +86,7 @@ class FlowTable:
             del flows[f.rkey]
         if f.owire:
             index = self.tcp4 if f.proto == 6 else self.udp4
-            for key in (f.owire, wire(f.rip, f.rport, f.oip, f.oport)):
+            for key in _wire_keys(f):
                 if index.get(key) is f:
                     del index[key]
         if self.by_start.get(f.okey) is f:
