@@ -116,3 +116,15 @@ def test_a_csv_whose_first_line_is_not_a_record_keeps_its_header(tmp_path: Path)
     header = read_header(path.read_bytes())
     assert header is not None and not header.headerless
     assert resolve(header, settings().calls).preset.name == "generic"
+
+
+def test_a_bad_master_csv_record_is_rejected_with_its_line(tmp_path: Path) -> None:
+    lines = MASTER.splitlines()
+    path = tmp_path / "Master.csv"
+    short = record("", "1001", "0301234567", "from-internal", "oops")
+    path.write_text("\n".join([lines[0], short, lines[1].replace("11:00:00", "eleven"), lines[3]]))
+    rows, rejects = read_calls(path, settings())
+    assert sorted(r["log.offset"] for r in rows) == [1, 4]
+    reasons = {r.offset: r.reason for r in rejects}
+    assert reasons[2] == "missing columns: 5 fields, the first record has 18"
+    assert reasons[3].startswith("unreadable start time")

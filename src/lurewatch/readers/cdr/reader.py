@@ -73,13 +73,15 @@ def read_cdr(path: Path, settings: Settings, hash_ids: bool = True) -> Iterator[
     ctx = Context.from_settings(settings, layout.preset.endpoint_prefixes, layout.preset.channels)
     ctx.hash_ids = hash_ids
     invalid: list[tuple[int, str]] = []
+    # What a record's field count is held against: the header, or the file's first record.
+    expected = "the first record has" if header.headerless else "header has"
 
     def skip(row: Any) -> str:
         what = "missing columns" if row.actual_columns < row.expected_columns else "extra columns"
         invalid.append(
             (
                 row.number or 0,
-                f"{what}: {row.actual_columns} fields, header has {row.expected_columns}",
+                f"{what}: {row.actual_columns} fields, {expected} {row.expected_columns}",
             )
         )
         return "skip"
