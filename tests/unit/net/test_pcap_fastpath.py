@@ -30,7 +30,7 @@ from pcapkit import (
     write_pcapng,
 )
 
-from lurewatch.net.pcap import engine, read_pcap
+from lurewatch.net.pcap import capture, engine, read_pcap
 from lurewatch.net.pcap.dissect import Dissector
 from lurewatch.net.pcap.table import FlowTable
 
@@ -118,6 +118,25 @@ def test_fast_paths_agree_with_the_dissector(
     for expected in ("tcp_seq_jump", "tcp_data_after_close", "ip_header_anomaly"):
         assert names[expected], names
     assert sum(1 for r in careful if r.startswith('["flow"')) >= 6
+
+
+@pytest.mark.parametrize("ng", [False, True])
+def test_records_longer_than_a_read_are_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ng: bool
+) -> None:
+    """The file is read a chunk at a time; a record that does not fit in what is held is read
+    by reading more, and every record is analysed as with any chunk size."""
+    frames = mixed_traffic()
+    path = (
+        write_pcapng(tmp_path / "t.pcapng", [(0, ts, f) for ts, f in frames], [1])
+        if ng
+        else write_pcap(tmp_path / "t.pcap", frames)
+    )
+    whole = rows(path)
+    monkeypatch.setattr(capture, "CHUNK", 64)  # every frame of 1400 bytes spans many reads
+    assert rows(path) == whole
+    monkeypatch.setattr(capture, "CHUNK", 997)  # records cut at every place in turn
+    assert rows(path) == whole
 
 
 def test_the_wire_index_follows_the_flow_table() -> None:

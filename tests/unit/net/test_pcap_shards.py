@@ -32,7 +32,7 @@ from test_pcap_fastpath import mixed_traffic
 
 from lurewatch.config import Settings
 from lurewatch.enrich.dns import OfflineResolver
-from lurewatch.net.pcap import Shard, read_pcap
+from lurewatch.net.pcap import Shard, capture, read_pcap
 from lurewatch.net.pcap.shard import pair_of
 from lurewatch.pipeline import ingest
 from lurewatch.pipeline.ingest import ingest_paths
@@ -164,7 +164,12 @@ def in_shares(path: Path, parts: int) -> tuple[list[str], list[str], Counter[str
 
 @pytest.mark.parametrize("parts", [2, 3])
 @pytest.mark.parametrize("kind", ["pcap", "pcapng"])
-def test_the_shares_add_up_to_one_reader(tmp_path: Path, parts: int, kind: str) -> None:
+@pytest.mark.parametrize("chunk", [None, 700])
+def test_the_shares_add_up_to_one_reader(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parts: int, kind: str, chunk: int | None
+) -> None:
+    if chunk is not None:  # records cut by the end of what is read, at every place in turn
+        monkeypatch.setattr(capture, "CHUNK", chunk)
     frames = many_pairs()
     if kind == "pcap":
         path = write_pcap(tmp_path / "t.pcap", frames, cut=1400)

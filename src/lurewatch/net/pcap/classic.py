@@ -62,9 +62,12 @@ def classic_packets(
     scale, link = records.scale, records.link
     ethernet = link == ETHERNET
     mine, shares = shard if shard is not None else (0, 1)
-    # With a shard, the record header and the bytes that choose an Ethernet IPv4 packet's share
-    # (pair_of) in one unpack: most records are skipped, and this is all they cost.
-    view = struct.Struct(records.record.format + "12xBB9xB5xB3xB").unpack_from
+    # With a shard, the lengths and the bytes that choose an Ethernet IPv4 packet's share
+    # (pair_of) in one unpack: most records are skipped, and this is all they cost. The time
+    # is read only for the packets kept.
+    order = records.record.format[0]
+    view = struct.Struct(order + "8xII12xBB9xB5xB3xB").unpack_from
+    unpack_time = struct.Struct(order + "II").unpack_from
     view_size = 16 + 34
     number = snapped = 0
     ts = 0.0
@@ -76,9 +79,8 @@ def classic_packets(
             first_in_chunk = number
             while pos + 16 <= end_buf:
                 if shares > 1 and pos + view_size <= end_buf:
-                    sec, frac, caplen, wirelen, type_hi, type_lo, ip_proto, last_a, last_b = view(
-                        buf, pos
-                    )
+                    caplen, wirelen, type_hi, type_lo, ip_proto, last_a, last_b = view(buf, pos)
+                    sec = -1  # read below, for a packet of this share
                 else:
                     sec, frac, caplen, wirelen = unpack_record(buf, pos)
                     type_hi = -1  # the share, if any, is worked out by pair_of
@@ -88,23 +90,26 @@ def classic_packets(
                         records.damaged(pos, number, caplen)
                         damaged = True  # reading stops after this chunk's packets
                     break
-                pos = base + caplen
                 number += 1
-                ts = sec + frac * scale
                 if shares > 1:
                     # Ethernet, IPv4, not ICMP: the pair's two bytes at fixed places (pair_of)
                     if (
-                        ethernet
-                        and caplen >= 34
-                        and type_hi == 8
+                        type_hi == 8
                         and type_lo == 0
                         and ip_proto != 1
+                        and caplen >= 34
+                        and ethernet
                     ):
                         pair = last_a ^ last_b
                     else:
                         pair = pair_of(buf, base, caplen, link)
                     if pair % shares != mine:
+                        pos = base + caplen
                         continue
+                    if sec < 0:
+                        sec, frac = unpack_time(buf, pos)
+                pos = base + caplen
+                ts = sec + frac * scale
                 if caplen < wirelen:
                     snapped += 1
                 if ethernet and caplen >= HEAD_NEEDS:
