@@ -1,7 +1,7 @@
 """Packets per second of lurewatch's packet analysis, next to tshark on the same file.
 
     python bench/network/pcap_bench.py [FILE.pcap] [--packets 1200000] [--no-tshark]
-                                       [--no-payload] [--no-yardsticks]
+                                       [--no-payload] [--no-yardsticks] [--repeat N]
 
 Without FILE a capture is generated (bench/network/pcap_generate.py) in a temporary folder.
 lurewatch runs in a child process so its peak RSS is its own; tshark runs
@@ -12,7 +12,8 @@ alone (no payload identification or structure checks). Both are timed in the sam
 clock and by CPU time (the machine may be shared, so CPU time is the steadier figure). The
 same run also walks the file with two plain loops that analyse nothing (`pcap_yardsticks.py`:
 a dpkt object per packet, and `struct` header reads), the yardsticks of how fast this machine
-is at the task.
+is at the task. On a shared machine one run can be a quarter slower than the next:
+`--repeat N` times each analysis N times and prints the median.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import json
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -121,6 +123,10 @@ def main() -> None:
         "--processes", type=int, default=os.cpu_count() or 1,
         help="also time the capture analysed by this many processes (ingest's way)",
     )  # fmt: skip
+    parser.add_argument(
+        "--repeat", type=int, default=1,
+        help="time each analysis this many times; print every run, then the median and best",
+    )  # fmt: skip
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -139,16 +145,23 @@ def main() -> None:
         shark = None if args.no_tshark else run_tshark(path)
         counts = [1] if args.no_payload or args.processes < 2 else [1, args.processes]
         for processes in counts:
-            mine = run_lurewatch(path, not args.no_payload, processes)
-            seconds = float(mine["seconds"])  # type: ignore[arg-type]
-            cpu = float(mine["cpu"])  # type: ignore[arg-type]
-            print(
-                f"lurewatch, {processes} process{'es' if processes > 1 else ''}: "
-                f"{seconds:.1f} s wall ({packets / seconds:,.0f} packets/s), "
-                f"{cpu:.1f} s CPU ({packets / cpu:,.0f} packets/s), "
-                f"peak RSS {float(mine['peak_mb']):.0f} MB per process, rows {dict(mine['rows'])}"  # type: ignore[arg-type, call-overload]
-            )
-            print(f"  anomalies: {dict(mine['anomalies'])}")  # type: ignore[call-overload]
+            runs = [run_lurewatch(path, not args.no_payload, processes) for _ in range(args.repeat)]
+            for mine in runs:
+                seconds = float(mine["seconds"])  # type: ignore[arg-type]
+                cpu = float(mine["cpu"])  # type: ignore[arg-type]
+                print(
+                    f"lurewatch, {processes} process{'es' if processes > 1 else ''}: "
+                    f"{seconds:.1f} s wall ({packets / seconds:,.0f} packets/s), "
+                    f"{cpu:.1f} s CPU ({packets / cpu:,.0f} packets/s), "
+                    f"peak RSS {float(mine['peak_mb']):.0f} MB per process, rows {dict(mine['rows'])}"  # type: ignore[arg-type, call-overload]
+                )
+            print(f"  anomalies: {dict(runs[-1]['anomalies'])}")  # type: ignore[call-overload]
+            if len(runs) > 1:
+                per_run = sorted(packets / float(m["seconds"]) for m in runs)  # type: ignore[arg-type]
+                print(
+                    f"  {len(runs)} runs: median {statistics.median(per_run):,.0f} packets/s, "
+                    f"best {per_run[-1]:,.0f}, worst {per_run[0]:,.0f}"
+                )
         if not args.no_yardsticks:
             sys.path.insert(0, str(HERE))
             from pcap_yardsticks import dpkt_loop, struct_loop, timed

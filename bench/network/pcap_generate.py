@@ -79,7 +79,7 @@ def tls_data(rng: random.Random, n: int) -> bytes:
 
 def tcp_connection(
     rng: random.Random, c: bytes, s: bytes, cport: int, sport: int
-) -> Iterator[Frame]:
+) -> Iterator[Frame | list[Frame]]:
     """One connection, packet by packet: handshake, exchanges, close."""
     cs, ss = rng.getrandbits(32), rng.getrandbits(32)
     yield c, s, 6, tcp(cport, sport, cs, 0, SYN)
