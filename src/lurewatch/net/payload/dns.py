@@ -60,15 +60,19 @@ class _Walk:
         """The offset after the name at `pos`; compression pointers are followed to check
         them but the walk resumes after the first pointer."""
         msg, size = self.msg, self.size
+        held = len(msg)
         after = -1
         wire = 0
         jumps: set[int] = set()
         while True:
-            self.need(pos + 1, f"name in {where}")
+            # (`need` is called only when the bytes are missing: its text is then worth making)
+            if pos + 1 > held:
+                self.need(pos + 1, f"name in {where}")
             length = msg[pos]
             kind = length & 0xC0
             if kind == 0xC0:
-                self.need(pos + 2, f"compression pointer in {where}")
+                if pos + 2 > held:
+                    self.need(pos + 2, f"compression pointer in {where}")
                 target = ((length & 0x3F) << 8) | msg[pos + 1]
                 if after < 0:
                     after = pos + 2
@@ -109,14 +113,16 @@ class _Walk:
     def question(self, pos: int, index: int) -> int:
         where = f"question {index + 1}"
         pos = self.name(pos, where)
-        self.need(pos + 4, f"type and class of {where}")
+        if pos + 4 > len(self.msg):
+            self.need(pos + 4, f"type and class of {where}")
         return pos + 4
 
     def record(self, pos: int, section: str, index: int) -> int:
         where = f"{section} record {index + 1}"
         start = pos
         pos = self.name(pos, where)
-        self.need(pos + 10, f"fixed fields of {where}")
+        if pos + 10 > len(self.msg):
+            self.need(pos + 10, f"fixed fields of {where}")
         rtype, rclass, _ttl, rdlength = _RR_FIXED.unpack_from(self.msg, pos)
         pos += 10
         if pos + rdlength > self.size:
