@@ -21,7 +21,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from lurewatch.net.pcap.linktypes import SUPPORTED_LINK_TYPES
+from lurewatch.net.pcap.linktypes import ETHERNET, SUPPORTED_LINK_TYPES
+from lurewatch.net.pcap.shard import ETHER_PAIR, Shard, pair_of
 from lurewatch.readers.records import Reject
 
 # Bytes read at a time. Small enough that a chunk just read is still in the CPU's cache when the
@@ -59,11 +60,15 @@ class CaptureReader:
         self.problems: list[Reject] = []
         self.packets = 0  # packets handed out
         self.unknown_links: Counter[tuple[int, int]] = Counter()  # (interface, link type)
+        self.shard: Shard | None = None
 
     def _reject(self, offset: int | None, reason: str) -> None:
         self.problems.append(Reject("pcap", str(self.path), offset, reason))
 
-    def batches(self) -> Iterator[Batch]:
+    def batches(self, shard: Shard | None = None) -> Iterator[Batch]:
+        """The packets of the file (of `shard`'s share of its address pairs, when given), a
+        batch per chunk read."""
+        self.shard = shard if shard is not None and shard.parts > 1 else None
         try:
             fh = self.path.open("rb")
         except OSError as exc:
@@ -114,6 +119,8 @@ class CaptureReader:
         link, scale = records.link, records.scale
         supported = link in SUPPORTED_LINK_TYPES
         unpack_from = records.record.unpack_from
+        shard = self.shard
+        mine, parts = shard if shard is not None else (0, 1)
         buf, pos, number = b"", 0, 0
         while buf := records.refill(buf, pos, number):
             pos, end = 0, len(buf)
@@ -130,10 +137,10 @@ class CaptureReader:
                         return
                     break
                 number += 1
-                if supported:
-                    append((number, sec + frac * scale, link, pos + 16, caplen, wirelen))
-                else:
+                if not supported:
                     self.unknown_links[(0, link)] += 1
+                elif shard is None or pair_of(buf, pos + 16, caplen, link) % parts == mine:
+                    append((number, sec + frac * scale, link, pos + 16, caplen, wirelen))
                 pos = stop
             self.packets += len(batch)
             if batch:
@@ -148,6 +155,9 @@ class CaptureReader:
         # per interface: link type, seconds per timestamp unit, offset seconds, supported
         interfaces: list[tuple[int, float, float, bool]] = []
         number = 0
+        shard = self.shard
+        mine, parts = shard if shard is not None else (0, 1)
+        ether_pair = ETHER_PAIR.unpack_from
         head = struct.Struct("<II")  # block type, block length
         epb = struct.Struct("<IIIII")  # interface, timestamp high and low, captured, wire length
         while True:
@@ -197,6 +207,21 @@ class CaptureReader:
                     if iface < len(interfaces):
                         link, scale, shift, supported = interfaces[iface]
                         if supported:
+                            if shard is not None:
+                                # Ethernet, IPv4, not ICMP: the pair's bytes at fixed places
+                                if link == ETHERNET and caplen >= 34:
+                                    type_hi, type_lo, proto, last_a, last_b = ether_pair(
+                                        buf, pos + 28
+                                    )
+                                    if type_hi == 8 and type_lo == 0 and proto != 1:
+                                        pair = last_a ^ last_b
+                                    else:
+                                        pair = pair_of(buf, pos + 28, caplen, link)
+                                else:
+                                    pair = pair_of(buf, pos + 28, caplen, link)
+                                if pair % parts != mine:
+                                    pos += blen
+                                    continue
                             ts = ((hi << 32) | lo) * scale + shift
                             append((number, ts, link, pos + 28, caplen, wirelen))
                         else:
@@ -208,7 +233,9 @@ class CaptureReader:
                     wirelen = head.unpack_from(buf, pos + 8)[0]
                     caplen = min(wirelen, blen - 16)
                     if interfaces and interfaces[0][3]:
-                        append((number, 0.0, interfaces[0][0], pos + 12, caplen, wirelen))
+                        link = interfaces[0][0]
+                        if shard is None or pair_of(buf, pos + 12, caplen, link) % parts == mine:
+                            append((number, 0.0, link, pos + 12, caplen, wirelen))
                     else:
                         self.unknown_links[(0, interfaces[0][0] if interfaces else -1)] += 1
                 elif btype == IDB:

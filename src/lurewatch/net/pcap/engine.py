@@ -19,7 +19,7 @@ from lurewatch.net.pcap.classic import classic_packets
 from lurewatch.net.pcap.clock import FlowClock
 from lurewatch.net.pcap.dissect import Dissector
 from lurewatch.net.pcap.fastpath import PacketHandler, packet_handler
-from lurewatch.net.pcap.shard import Shard, pair_of
+from lurewatch.net.pcap.shard import Shard
 from lurewatch.net.pcap.table import FlowTable, Item
 
 
@@ -63,11 +63,8 @@ class Engine:
         """pcapng files (and files with nothing to analyse), a batch of packets at a time."""
         snapped = 0
         ts = 0.0
-        mine, shares = self.shard if self.shard is not None else (0, 1)
-        for data, batch in reader.batches():
+        for data, batch in reader.batches(self.shard):  # only this share's packets
             for number, ts, link, base, caplen, wirelen in batch:
-                if shares > 1 and pair_of(data, base, caplen, link) % shares != mine:
-                    continue
                 if caplen < wirelen:
                     snapped += 1
                 handle(data, base, caplen, wirelen, link, number, ts)

@@ -21,11 +21,16 @@ Where the result differs from a single reader's, and why it is left so:
 
 from __future__ import annotations
 
+import struct
 from typing import NamedTuple
 
 from lurewatch.net.pcap.headers import walk_ipv6
 from lurewatch.net.pcap.linktypes import ip_start
 
+# The bytes of an Ethernet frame that decide the share of an IPv4 packet that is not ICMP (the
+# common case of pair_of, read in one unpack by the packet loops): the Ethernet type, the IP
+# protocol, and the last bytes of the two addresses.
+ETHER_PAIR = struct.Struct("!12xBB9xB5xB3xB")
 _ICMP4_ERRORS = frozenset({3, 4, 5, 11, 12})  # unreachable, quench, redirect, time, parameter
 _ICMP6_ERRORS = frozenset({1, 2, 3, 4})
 
