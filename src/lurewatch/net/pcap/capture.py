@@ -158,6 +158,7 @@ class CaptureReader:
         shard = self.shard
         mine, parts = shard if shard is not None else (0, 1)
         ether_pair = ETHER_PAIR.unpack_from
+        seekable = fh.seekable()
         head = struct.Struct("<II")  # block type, block length
         epb = struct.Struct("<IIIII")  # interface, timestamp high and low, captured, wire length
         while True:
@@ -245,11 +246,20 @@ class CaptureReader:
             self.packets += len(batch)
             if batch:
                 yield buf, batch
-            chunk = fh.read(max(CHUNK, len(buf) - pos))
-            if not chunk:
-                break
+            left = len(buf) - pos
+            if left and seekable:
+                # The unfinished block read again with the next chunk: one copy, not two.
+                fh.seek(base + pos)
+                joined = fh.read(max(CHUNK, left) + left)
+                if len(joined) <= left:
+                    break
+            else:
+                chunk = fh.read(max(CHUNK, left))
+                if not chunk:
+                    break
+                joined = buf[pos:] + chunk if left else chunk
             base += pos
-            buf = buf[pos:] + chunk
+            buf = joined
             pos = 0
         if pos < len(buf):
             self._reject(
