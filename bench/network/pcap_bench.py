@@ -2,8 +2,10 @@
 
     python bench/network/pcap_bench.py [FILE.pcap] [--packets 1200000] [--no-tshark]
                                        [--no-payload] [--no-yardsticks] [--repeat N]
+                                       [--pcapng]
 
-Without FILE a capture is generated (bench/network/pcap_generate.py) in a temporary folder.
+Without FILE a capture is generated (bench/network/pcap_generate.py) in a temporary folder,
+as classic pcap or, with `--pcapng`, as the pcapng that dumpcap and Wireshark write.
 lurewatch runs in a child process so its peak RSS is its own; tshark runs
 `tshark -r FILE -q -z conv,tcp` when it is installed. lurewatch is timed in one process, then
 in `--processes` (default: one per CPU), each its share of the address pairs, as ingest
@@ -119,6 +121,7 @@ def main() -> None:
     parser.add_argument("--no-tshark", action="store_true")
     parser.add_argument("--no-payload", action="store_true")
     parser.add_argument("--no-yardsticks", action="store_true", help="skip the plain loops")
+    parser.add_argument("--pcapng", action="store_true", help="generate the capture as pcapng")
     parser.add_argument(
         "--processes", type=int, default=os.cpu_count() or 1,
         help="also time the capture analysed by this many processes (ingest's way)",
@@ -138,8 +141,8 @@ def main() -> None:
             sys.path.insert(0, str(HERE))
             from pcap_generate import write
 
-            path = Path(tmp) / "bench.pcap"
-            write(path, args.packets, 7)
+            path = Path(tmp) / ("bench.pcapng" if args.pcapng else "bench.pcap")
+            write(path, args.packets, 7, args.pcapng)
         packets = count_packets(path)
         print(f"capture: {path} ({path.stat().st_size / 1e6:.0f} MB, {packets:,} packets)")
         shark = None if args.no_tshark else run_tshark(path)

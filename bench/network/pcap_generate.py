@@ -1,6 +1,6 @@
 """A large, realistic capture for benchmarking packet analysis: deterministic, written raw.
 
-    python bench/network/pcap_generate.py OUT.pcap [--packets 1200000] [--seed 7]
+    python bench/network/pcap_generate.py OUT.pcap [--packets 1200000] [--seed 7] [--pcapng]
 
 Traffic: many interleaved TCP connections (handshake, HTTP on 80, TLS on 443, SSH on 22,
 request/response exchanges, FIN close), DNS queries and answers over UDP, some NTP, pings,
@@ -190,20 +190,45 @@ def frames(rng: random.Random, count: int) -> Iterator[Frame]:
             yield frame
 
 
-def write(path: Path, count: int, seed: int) -> None:
+def _pcapng_block(btype: int, body: bytes) -> bytes:
+    body += b"\x00" * (-len(body) % 4)
+    size = len(body) + 12
+    return struct.pack("<II", btype, size) + body + struct.pack("<I", size)
+
+
+def write(path: Path, count: int, seed: int, pcapng: bool = False) -> None:
+    """The capture as classic pcap, or as pcapng (one Ethernet interface, microsecond time
+    stamps, an Enhanced Packet Block per packet: what dumpcap and Wireshark write)."""
     rng = random.Random(seed)
     record = struct.Struct("<IIII")
+    enhanced = struct.Struct("<IIIIIII")  # block type and length, interface, time, lengths
     t0 = 1_700_000_000.0
     step = 900.0 / count  # the capture spans fifteen minutes
     out: list[bytes] = []
     with path.open("wb") as fh:
-        fh.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        if pcapng:
+            fh.write(_pcapng_block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1)))
+            fh.write(_pcapng_block(1, struct.pack("<HHI", 1, 0, 65535)))
+        else:
+            fh.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
         for n, (src, dst, proto, body) in enumerate(frames(rng, count)):
             frame = ipv4(src, dst, proto, body, n)
             ts = t0 + n * step
             sec = int(ts)
-            out.append(record.pack(sec, int((ts - sec) * 1e6), len(frame), len(frame)))
-            out.append(frame)
+            micros = int((ts - sec) * 1e6)
+            if pcapng:
+                pad = -len(frame) % 4
+                units = sec * 1_000_000 + micros
+                size = 32 + len(frame) + pad
+                out.append(
+                    enhanced.pack(
+                        6, size, 0, units >> 32, units & 0xFFFFFFFF, len(frame), len(frame)
+                    )
+                )
+                out.append(frame + b"\x00" * pad + struct.pack("<I", size))
+            else:
+                out.append(record.pack(sec, micros, len(frame), len(frame)))
+                out.append(frame)
             if len(out) >= 20000:
                 fh.write(b"".join(out))
                 out.clear()
@@ -215,8 +240,9 @@ def main() -> None:
     parser.add_argument("out", type=Path)
     parser.add_argument("--packets", type=int, default=1_200_000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--pcapng", action="store_true", help="write pcapng instead of pcap")
     args = parser.parse_args()
-    write(args.out, args.packets, args.seed)
+    write(args.out, args.packets, args.seed, args.pcapng)
     print(f"wrote {args.packets:,} packets to {args.out} ({args.out.stat().st_size / 1e6:.0f} MB)")
 
 
