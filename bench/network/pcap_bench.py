@@ -40,7 +40,9 @@ def count_packets(path: Path) -> int:
     from lurewatch.net.pcap.capture import CaptureReader
 
     reader = CaptureReader(path)
-    return sum(len(records) for _, records in reader.batches())
+    for _ in reader.packets_to(lambda *packet: None):
+        pass
+    return reader.packets
 
 
 def analyse(path: str, payload_analysis: bool, processes: int) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import struct
+import threading
 from pathlib import Path
 
 import pytest
@@ -128,6 +130,30 @@ def test_wrong_magic_is_one_reject_and_nothing_else(tmp_path: Path) -> None:
     assert len(r.rejects) == 1
     assert r.rejects[0].reason.startswith("not a pcap/pcapng file: magic 68656c6c")
     assert "\n" not in r.rejects[0].reason
+
+
+@pytest.mark.parametrize("ng", [False, True])
+def test_a_capture_read_from_a_pipe_gives_what_the_file_gives(tmp_path: Path, ng: bool) -> None:
+    """A pipe (a capture streamed in, say) can be read only once, front to back: it goes through
+    the reader that hands over one packet at a time, not the classic loop that rereads."""
+    frames = http_frames(40000) + http_frames(40001)
+    if ng:
+        path = write_pcapng(tmp_path / "t.pcapng", [(0, ts, fr) for ts, fr in frames], links=[1])
+    else:
+        path = write_pcap(tmp_path / "t.pcap", frames, cut=60)
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=lambda: fifo.write_bytes(path.read_bytes()))
+    writer.start()
+    piped = analyse(fifo)
+    writer.join()
+    whole = analyse(path)
+    assert not piped.rejects and piped.unused == whole.unused
+    key = "event.id"
+    assert sorted(f[key] for f in piped.flows) == sorted(f[key] for f in whole.flows)
+    assert len(piped.flows) == 2
+    if not ng:  # the frames with data are cut, and counted
+        assert piped.unused["pcap packet cut by the snap length (analysed in part)"] == 4
 
 
 def test_truncated_file_reads_every_complete_packet_then_rejects(tmp_path: Path) -> None:

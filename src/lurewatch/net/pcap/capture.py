@@ -1,10 +1,11 @@
-"""Streaming reader of pcap and pcapng files: packets in batches, problems as rejects.
+"""Streaming reader of pcap and pcapng files: each packet handed to the analysis, problems as
+rejects.
 
-The file is read in large chunks and never held whole, so a capture of any size reads in flat
-memory. Packets come out in batches, one per chunk: the chunk's bytes and a list of
-`(number, timestamp, link type, frame offset, captured length, wire length)`. Frames are not
-copied out of the chunk, and one generator step per chunk instead of one per packet keeps the
-hot path fast.
+The file is read in chunks and never held whole, so a capture of any size reads in flat memory.
+Each packet is handed to a packet handler as the chunk's bytes, the frame's place in them and
+its lengths, number and time: frames are not copied out of the chunk and nothing is built per
+packet. After each chunk the reader yields the time it reached, so idle flows are finished as
+the capture goes on.
 
 What cannot be read is collected in `problems` (one `Reject` per cause, one line each) and the
 caller reports them after the packets: a wrong magic number stops before any packet, a file cut
@@ -17,7 +18,7 @@ from __future__ import annotations
 import stat
 import struct
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -41,10 +42,9 @@ PCAPNG_MAGIC = b"\x0a\x0d\x0d\x0a"
 
 SHB, IDB, SPB, EPB, OLD_PB = 0x0A0D0D0A, 1, 3, 6, 2
 
-# packet number (from 1), timestamp (s), link type, frame offset in the chunk, captured
-# length, wire length
-Packet = tuple[int, float, int, int, int, int]
-Batch = tuple[bytes, list[Packet]]
+# What a packet is handed to: (the chunk's bytes, the frame's offset in them, captured length,
+# wire length, link type, packet number from 1, time in seconds)
+PacketHandler = Callable[[bytes, int, int, int, int, int, float], None]
 
 
 def looks_like_pcap(head: bytes) -> bool:
@@ -53,21 +53,22 @@ def looks_like_pcap(head: bytes) -> bool:
 
 
 class CaptureReader:
-    """Reads one capture file; iterate `batches()`, then look at `problems`."""
+    """Reads one capture file; iterate `packets()`, then look at `problems`."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.problems: list[Reject] = []
         self.packets = 0  # packets handed out
+        self.snapped = 0  # of them, those cut by the snap length
         self.unknown_links: Counter[tuple[int, int]] = Counter()  # (interface, link type)
         self.shard: Shard | None = None
 
     def _reject(self, offset: int | None, reason: str) -> None:
         self.problems.append(Reject("pcap", str(self.path), offset, reason))
 
-    def batches(self, shard: Shard | None = None) -> Iterator[Batch]:
-        """The packets of the file (of `shard`'s share of its address pairs, when given), a
-        batch per chunk read."""
+    def packets_to(self, handle: PacketHandler, shard: Shard | None = None) -> Iterator[float]:
+        """Hand every packet of the file (of `shard`'s share of its address pairs, when given)
+        to `handle`; after each chunk read that had some, yield the time of its last one."""
         self.shard = shard if shard is not None and shard.parts > 1 else None
         try:
             fh = self.path.open("rb")
@@ -77,9 +78,9 @@ class CaptureReader:
         with fh:
             head = fh.read(4)
             if head in PCAP_MAGICS:
-                yield from self._pcap(fh, head)
+                yield from self._pcap(fh, head, handle)
             elif head == PCAPNG_MAGIC:
-                yield from self._pcapng(fh, head)
+                yield from self._pcapng(fh, head, handle)
             else:
                 self._reject(0, f"not a pcap/pcapng file: magic {head.hex() or '(empty)'}")
         for (iface, link), count in sorted(self.unknown_links.items()):
@@ -95,10 +96,10 @@ class CaptureReader:
     def classic(self) -> PcapRecords | None:
         """The record stream of a classic pcap file whose link type lurewatch reads, for a
         caller that walks the records itself; None for anything else (read it with
-        `batches()`, which reports why it cannot be read)."""
+        `packets_to()`, which reports why it cannot be read)."""
         try:
             if not stat.S_ISREG(self.path.stat().st_mode):
-                return None  # a pipe or device can be read only once: leave it to batches()
+                return None  # a pipe or device can be read only once: leave it to packets_to()
             fh = self.path.open("rb")
         except OSError:
             return None
@@ -110,7 +111,7 @@ class CaptureReader:
         fh.close()
         return None
 
-    def _pcap(self, fh: BinaryIO, magic: bytes) -> Iterator[Batch]:
+    def _pcap(self, fh: BinaryIO, magic: bytes, handle: PacketHandler) -> Iterator[float]:
         rest = fh.read(20)
         if len(rest) < 20:
             self._reject(0, "pcap file header cut short: fewer than 24 bytes")
@@ -122,145 +123,158 @@ class CaptureReader:
         shard = self.shard
         mine, parts = shard if shard is not None else (0, 1)
         buf, pos, number = b"", 0, 0
-        while buf := records.refill(buf, pos, number):
-            pos, end = 0, len(buf)
-            batch: list[Packet] = []
-            append = batch.append
-            while pos + 16 <= end:
-                sec, frac, caplen, wirelen = unpack_from(buf, pos)
-                stop = pos + 16 + caplen
-                if stop > end:
-                    if caplen > MAX_RECORD:
-                        records.damaged(pos, number, caplen)
-                        self.packets += len(batch)
-                        yield buf, batch
-                        return
-                    break
-                number += 1
-                if not supported:
-                    self.unknown_links[(0, link)] += 1
-                elif shard is None or pair_of(buf, pos + 16, caplen, link) % parts == mine:
-                    append((number, sec + frac * scale, link, pos + 16, caplen, wirelen))
-                pos = stop
-            self.packets += len(batch)
-            if batch:
-                yield buf, batch
+        ts = 0.0
+        snapped = handed = 0
+        try:
+            while buf := records.refill(buf, pos, number):
+                pos, end = 0, len(buf)
+                while pos + 16 <= end:
+                    sec, frac, caplen, wirelen = unpack_from(buf, pos)
+                    stop = pos + 16 + caplen
+                    if stop > end:
+                        if caplen > MAX_RECORD:
+                            records.damaged(pos, number, caplen)
+                            return
+                        break
+                    number += 1
+                    if not supported:
+                        self.unknown_links[(0, link)] += 1
+                    elif shard is None or pair_of(buf, pos + 16, caplen, link) % parts == mine:
+                        ts = sec + frac * scale
+                        if caplen < wirelen:
+                            snapped += 1
+                        handle(buf, pos + 16, caplen, wirelen, link, number, ts)
+                        handed += 1
+                    pos = stop
+                if handed:
+                    self.packets += handed
+                    handed = 0
+                    yield ts  # the chunk's last time: idle flows are looked for
+        finally:
+            self.packets += handed
+            self.snapped += snapped
 
     # -- pcapng ------------------------------------------------------------------------------
 
-    def _pcapng(self, fh: BinaryIO, magic: bytes) -> Iterator[Batch]:
-        buf = magic + fh.read(CHUNK)
-        base, pos = 0, 0
-        order = "<"
-        # per interface: link type, seconds per timestamp unit, offset seconds, supported
-        interfaces: list[tuple[int, float, float, bool]] = []
-        number = 0
+    def _pcapng(self, fh: BinaryIO, magic: bytes, handle: PacketHandler) -> Iterator[float]:
         shard = self.shard
         mine, parts = shard if shard is not None else (0, 1)
         ether_pair = ETHER_PAIR.unpack_from
         seekable = fh.seekable()
+        order = "<"
         head = struct.Struct("<II")  # block type, block length
         epb = struct.Struct("<IIIII")  # interface, timestamp high and low, captured, wire length
-        while True:
-            batch: list[Packet] = []
-            append = batch.append
-            end = len(buf)
-            while pos + 12 <= end:
-                btype, blen = head.unpack_from(buf, pos)
-                if btype == SHB:  # a section header (the same bytes either way round)
-                    bom = buf[pos + 8 : pos + 12]
-                    if bom == b"\x4d\x3c\x2b\x1a":
-                        order = "<"
-                    elif bom == b"\x1a\x2b\x3c\x4d":
-                        order = ">"
-                    else:
+        # per interface: link type, seconds per timestamp unit, offset seconds, supported
+        interfaces: list[tuple[int, float, float, bool]] = []
+        buf = magic + fh.read(CHUNK)
+        base = pos = number = snapped = handed = 0
+        ts = 0.0
+        try:
+            while True:
+                end = len(buf)
+                while pos + 12 <= end:
+                    btype, blen = head.unpack_from(buf, pos)
+                    if btype == SHB:  # a section header (the same bytes either way round)
+                        bom = buf[pos + 8 : pos + 12]
+                        if bom == b"\x4d\x3c\x2b\x1a":
+                            order = "<"
+                        elif bom == b"\x1a\x2b\x3c\x4d":
+                            order = ">"
+                        else:
+                            self._reject(
+                                base + pos,
+                                f"pcapng section at byte {base + pos} has a bad byte-order magic {bom.hex()}; reading stopped",
+                            )
+                            return
+                        head = struct.Struct(order + "II")
+                        epb = struct.Struct(order + "IIIII")
+                        interfaces = []
+                        btype, blen = head.unpack_from(buf, pos)
+                    if blen < 12 or blen % 4 or blen > MAX_RECORD:
                         self._reject(
                             base + pos,
-                            f"pcapng section at byte {base + pos} has a bad byte-order magic {bom.hex()}; reading stopped",
+                            f"pcapng block at byte {base + pos} has length {blen}: the file is damaged; reading stopped after {number} packet(s)",
                         )
-                        if batch:
-                            yield buf, batch
                         return
-                    head = struct.Struct(order + "II")
-                    epb = struct.Struct(order + "IIIII")
-                    interfaces = []
-                    btype, blen = head.unpack_from(buf, pos)
-                if blen < 12 or blen % 4 or blen > MAX_RECORD:
-                    self._reject(
-                        base + pos,
-                        f"pcapng block at byte {base + pos} has length {blen}: the file is damaged; reading stopped after {number} packet(s)",
-                    )
-                    if batch:
-                        yield buf, batch
-                    self.packets += len(batch)
-                    return
-                if pos + blen > end:
-                    break
-                if btype in (EPB, OLD_PB):
-                    if btype == EPB:
-                        iface, hi, lo, caplen, wirelen = epb.unpack_from(buf, pos + 8)
-                    else:
-                        fields = struct.unpack_from(order + "HHIIII", buf, pos + 8)
-                        iface, _, hi, lo, caplen, wirelen = fields
-                    number += 1
-                    if caplen > blen - 32:
-                        caplen = blen - 32
-                    if iface < len(interfaces):
+                    if pos + blen > end:
+                        break
+                    if btype in (EPB, OLD_PB):
+                        if btype == EPB:
+                            iface, hi, lo, caplen, wirelen = epb.unpack_from(buf, pos + 8)
+                        else:
+                            fields = struct.unpack_from(order + "HHIIII", buf, pos + 8)
+                            iface, _, hi, lo, caplen, wirelen = fields
+                        number += 1
+                        if caplen > blen - 32:
+                            caplen = blen - 32
+                        if iface >= len(interfaces):
+                            self.unknown_links[(iface, -1)] += 1
+                            pos += blen
+                            continue
                         link, scale, shift, supported = interfaces[iface]
-                        if supported:
-                            if shard is not None:
-                                # Ethernet, IPv4, not ICMP: the pair's bytes at fixed places
-                                if link == ETHERNET and caplen >= 34:
-                                    type_hi, type_lo, proto, last_a, last_b = ether_pair(
-                                        buf, pos + 28
-                                    )
-                                    if type_hi == 8 and type_lo == 0 and proto != 1:
-                                        pair = last_a ^ last_b
-                                    else:
-                                        pair = pair_of(buf, pos + 28, caplen, link)
+                        if not supported:
+                            self.unknown_links[(iface, link)] += 1
+                            pos += blen
+                            continue
+                        if shard is not None:
+                            # Ethernet, IPv4, not ICMP: the pair's bytes at fixed places
+                            if link == ETHERNET and caplen >= 34:
+                                type_hi, type_lo, proto, last_a, last_b = ether_pair(buf, pos + 28)
+                                if type_hi == 8 and type_lo == 0 and proto != 1:
+                                    pair = last_a ^ last_b
                                 else:
                                     pair = pair_of(buf, pos + 28, caplen, link)
-                                if pair % parts != mine:
-                                    pos += blen
-                                    continue
-                            ts = ((hi << 32) | lo) * scale + shift
-                            append((number, ts, link, pos + 28, caplen, wirelen))
-                        else:
-                            self.unknown_links[(iface, link)] += 1
-                    else:
-                        self.unknown_links[(iface, -1)] += 1
-                elif btype == SPB:
-                    number += 1
-                    wirelen = head.unpack_from(buf, pos + 8)[0]
-                    caplen = min(wirelen, blen - 16)
-                    if interfaces and interfaces[0][3]:
-                        link = interfaces[0][0]
-                        if shard is None or pair_of(buf, pos + 12, caplen, link) % parts == mine:
-                            append((number, 0.0, link, pos + 12, caplen, wirelen))
-                    else:
-                        self.unknown_links[(0, interfaces[0][0] if interfaces else -1)] += 1
-                elif btype == IDB:
-                    link, scale, shift = _interface(buf[pos + 8 : pos + blen - 4], order)
-                    interfaces.append((link, scale, shift, link in SUPPORTED_LINK_TYPES))
-                pos += blen
-            self.packets += len(batch)
-            if batch:
-                yield buf, batch
-            left = len(buf) - pos
-            if left and seekable:
-                # The unfinished block read again with the next chunk: one copy, not two.
-                fh.seek(base + pos)
-                joined = fh.read(max(CHUNK, left) + left)
-                if len(joined) <= left:
-                    break
-            else:
-                chunk = fh.read(max(CHUNK, left))
-                if not chunk:
-                    break
-                joined = buf[pos:] + chunk if left else chunk
-            base += pos
-            buf = joined
-            pos = 0
+                            else:
+                                pair = pair_of(buf, pos + 28, caplen, link)
+                            if pair % parts != mine:
+                                pos += blen
+                                continue
+                        ts = ((hi << 32) | lo) * scale + shift
+                        if caplen < wirelen:
+                            snapped += 1
+                        handle(buf, pos + 28, caplen, wirelen, link, number, ts)
+                        handed += 1
+                    elif btype == SPB:
+                        number += 1
+                        wirelen = head.unpack_from(buf, pos + 8)[0]
+                        caplen = min(wirelen, blen - 16)
+                        if not interfaces or not interfaces[0][3]:
+                            self.unknown_links[(0, interfaces[0][0] if interfaces else -1)] += 1
+                        elif (
+                            shard is None
+                            or pair_of(buf, pos + 12, caplen, interfaces[0][0]) % parts == mine
+                        ):
+                            # A simple packet block has no time of its own.
+                            if caplen < wirelen:
+                                snapped += 1
+                            handle(buf, pos + 12, caplen, wirelen, interfaces[0][0], number, 0.0)
+                            handed += 1
+                    elif btype == IDB:
+                        link, scale, shift = _interface(buf[pos + 8 : pos + blen - 4], order)
+                        interfaces.append((link, scale, shift, link in SUPPORTED_LINK_TYPES))
+                    pos += blen
+                if handed:
+                    self.packets += handed
+                    handed = 0
+                    yield ts  # the chunk's last time: idle flows are looked for
+                left = len(buf) - pos
+                if left and seekable:
+                    # The unfinished block read again with the next chunk: one copy, not two.
+                    fh.seek(base + pos)
+                    joined = fh.read(max(CHUNK, left) + left)
+                    if len(joined) <= left:
+                        break
+                else:
+                    chunk = fh.read(max(CHUNK, left))
+                    if not chunk:
+                        break
+                    joined = buf[pos:] + chunk if left else chunk
+                base += pos
+                buf = joined
+                pos = 0
+        finally:
+            self.packets += handed
+            self.snapped += snapped
         if pos < len(buf):
             self._reject(
                 base + pos,

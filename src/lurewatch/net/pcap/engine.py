@@ -1,8 +1,8 @@
 """The packet loop: frames to flows, with the common case kept short.
 
 Classic pcap files are walked record by record, with the common packet handled inline
-(lurewatch.net.pcap.classic); pcapng files come from the CaptureReader in batches, each frame
-to the packet handler (lurewatch.net.pcap.fastpath). Both take the common packet themselves
+(lurewatch.net.pcap.classic); the CaptureReader hands each frame of a pcapng file to the packet
+handler (lurewatch.net.pcap.fastpath). Both take the common packet themselves
 and pass the rest to the Dissector. Flows idle past their timeout are finished as the capture's clock
 advances, so memory follows the number of live flows, not the size of the file.
 """
@@ -14,11 +14,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from lurewatch.net.pcap.application import Application, PayloadInspector
-from lurewatch.net.pcap.capture import CaptureReader
+from lurewatch.net.pcap.capture import CaptureReader, PacketHandler
 from lurewatch.net.pcap.classic import classic_packets
 from lurewatch.net.pcap.clock import FlowClock
 from lurewatch.net.pcap.dissect import Dissector
-from lurewatch.net.pcap.fastpath import PacketHandler, packet_handler
+from lurewatch.net.pcap.fastpath import packet_handler
 from lurewatch.net.pcap.shard import Shard
 from lurewatch.net.pcap.table import FlowTable, Item
 
@@ -45,7 +45,7 @@ class Engine:
         if records is not None:
             yield from classic_packets(records, self.table, self.dissector, self.clock, self.shard)
         else:
-            yield from self._batches(reader, packet_handler(self.table, self.dissector))
+            yield from self._handed(reader, packet_handler(self.table, self.dissector))
         table = self.table
         table.finish_all()
         yield from table.rows()
@@ -59,14 +59,9 @@ class Engine:
         if self.shard is None or self.shard.part == 0:  # every share reads the whole file
             yield from reader.problems
 
-    def _batches(self, reader: CaptureReader, handle: PacketHandler) -> Iterator[Item]:
-        """pcapng files (and files with nothing to analyse), a batch of packets at a time."""
-        snapped = 0
-        ts = 0.0
-        for data, batch in reader.batches(self.shard):  # only this share's packets
-            for number, ts, link, base, caplen, wirelen in batch:
-                if caplen < wirelen:
-                    snapped += 1
-                handle(data, base, caplen, wirelen, link, number, ts)
+    def _handed(self, reader: CaptureReader, handle: PacketHandler) -> Iterator[Item]:
+        """pcapng files (and files with nothing to analyse): the reader hands over each packet
+        of this share and, after each chunk, the time reached."""
+        for ts in reader.packets_to(handle, self.shard):
             yield from self.clock.tick(ts)
-        self.clock.snapped += snapped
+        self.clock.snapped += reader.snapped

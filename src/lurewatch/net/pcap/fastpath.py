@@ -12,8 +12,8 @@ the start with every check. Both paths give the same result for the packets take
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable
 
+from lurewatch.net.pcap.capture import PacketHandler
 from lurewatch.net.pcap.dissect import Dissector
 from lurewatch.net.pcap.linktypes import ETHERNET
 from lurewatch.net.pcap.table import FlowTable
@@ -38,9 +38,6 @@ HEAD_NEEDS = HEAD_FROM + ETHER_IPV4_TRANSPORT.size  # captured bytes the struct 
 TRANSPORT_AT = 34  # Ethernet (14) + IPv4 without options (20)
 WIRE_AT, WIRE_END = 26, 38  # IPv4 source, destination, then the ports (Flow.owire)
 TCP_ACK = struct.Struct("!I")  # the acknowledgement number, read only off the fast path
-
-# (frame bytes, frame offset, captured length, wire length, link type, packet number, time)
-PacketHandler = Callable[[bytes, int, int, int, int, int, float], None]
 
 
 def packet_handler(table: FlowTable, dissector: Dissector) -> PacketHandler:
