@@ -178,6 +178,18 @@ def test_truncated_pcapng_reads_what_is_there(tmp_path: Path) -> None:
     assert f["source.packets"] + f["destination.packets"] == 7
 
 
+def test_a_packet_block_too_short_for_its_fields_is_damage(tmp_path: Path) -> None:
+    packets = [(0, ts, fr) for ts, fr in http_frames()]
+    path = write_pcapng(tmp_path / "t.pcapng", packets, links=[1])
+    short = struct.pack("<IIIII", 6, 20, 0, 0, 20)  # an EPB of 20 bytes, where 32 is the least
+    path.write_bytes(path.read_bytes() + short + bytes(20))
+    r = analyse(path)
+    assert len(r.rejects) == 1
+    assert "has length 20: the file is damaged" in r.rejects[0].reason
+    f = r.only_flow()
+    assert f["source.packets"] + f["destination.packets"] == 8  # every packet before it
+
+
 def test_snap_length_cut_packets_are_analysed_and_counted(tmp_path: Path) -> None:
     r = capture(tmp_path, http_frames(), cut=54)  # Ethernet + IPv4 + TCP headers only
     assert not r.rejects

@@ -163,7 +163,9 @@ class CaptureReader:
         seekable = fh.seekable()
         order = "<"
         head = struct.Struct("<II")  # block type, block length
-        epb = struct.Struct("<IIIII")  # interface, timestamp high and low, captured, wire length
+        # An Enhanced Packet Block's head, with the interface, time (high, low) and lengths:
+        # most blocks are these, read in one unpack.
+        epb = struct.Struct("<IIIIIII")
         # per interface: link type, seconds per timestamp unit, offset seconds, supported
         interfaces: list[tuple[int, float, float, bool]] = []
         buf = magic + fh.read(CHUNK)
@@ -173,7 +175,10 @@ class CaptureReader:
             while True:
                 end = len(buf)
                 while pos + 12 <= end:
-                    btype, blen = head.unpack_from(buf, pos)
+                    if pos + 28 <= end:
+                        btype, blen, iface, hi, lo, caplen, wirelen = epb.unpack_from(buf, pos)
+                    else:
+                        btype, blen = head.unpack_from(buf, pos)
                     if btype == SHB:  # a section header (the same bytes either way round)
                         bom = buf[pos + 8 : pos + 12]
                         if bom == b"\x4d\x3c\x2b\x1a":
@@ -187,10 +192,11 @@ class CaptureReader:
                             )
                             return
                         head = struct.Struct(order + "II")
-                        epb = struct.Struct(order + "IIIII")
+                        epb = struct.Struct(order + "IIIIIII")
                         interfaces = []
                         btype, blen = head.unpack_from(buf, pos)
-                    if blen < 12 or blen % 4 or blen > MAX_RECORD:
+                    # (an Enhanced Packet Block holds at least its 32 bytes of fields)
+                    if blen < 12 or blen % 4 or blen > MAX_RECORD or (btype == EPB and blen < 32):
                         self._reject(
                             base + pos,
                             f"pcapng block at byte {base + pos} has length {blen}: the file is damaged; reading stopped after {number} packet(s)",
@@ -199,9 +205,7 @@ class CaptureReader:
                     if pos + blen > end:
                         break
                     if btype in (EPB, OLD_PB):
-                        if btype == EPB:
-                            iface, hi, lo, caplen, wirelen = epb.unpack_from(buf, pos + 8)
-                        else:
+                        if btype != EPB:
                             fields = struct.unpack_from(order + "HHIIII", buf, pos + 8)
                             iface, _, hi, lo, caplen, wirelen = fields
                         number += 1
