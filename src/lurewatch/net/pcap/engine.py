@@ -2,8 +2,8 @@
 
 Classic pcap files are walked record by record, with the common packet handled inline
 (lurewatch.net.pcap.classic); the CaptureReader hands each frame of a pcapng file to the packet
-handler (lurewatch.net.pcap.fastpath). Both take the common packet themselves
-and pass the rest to the Dissector. Flows idle past their timeout are finished as the capture's clock
+handler (lurewatch.net.pcap.fastpath). Both take the common packet themselves and pass the
+rest to the Dissector. Flows idle past their timeout are finished as the capture's clock
 advances, so memory follows the number of live flows, not the size of the file.
 """
 
