@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import random
 import struct
 import threading
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -23,8 +25,10 @@ from pcapkit import (
     write_pcap,
     write_pcapng,
 )
+from test_pcap_fastpath import mixed_traffic
 
-from lurewatch.net.pcap import looks_like_pcap
+from lurewatch.net.pcap import Shard, looks_like_pcap, read_pcap
+from lurewatch.readers.records import Reject
 
 
 def http_frames(
@@ -188,6 +192,51 @@ def test_a_packet_block_too_short_for_its_fields_is_damage(tmp_path: Path) -> No
     assert "has length 20: the file is damaged" in r.rejects[0].reason
     f = r.only_flow()
     assert f["source.packets"] + f["destination.packets"] == 8  # every packet before it
+
+
+@pytest.mark.parametrize("shares", [1, 2])
+def test_a_packet_time_no_row_can_hold_is_skipped_and_counted(tmp_path: Path, shares: int) -> None:
+    # A pcapng time stamp has 64 bits: a damaged one can lie past the year 9999.
+    frames = http_frames()
+    packets = [(0, ts, fr) for ts, fr in frames]
+    packets.insert(3, (0, 2.0**62 * 1e-6, frames[3][1]))  # a copy of packet 4, in the far future
+    path = write_pcapng(tmp_path / "t.pcapng", packets, links=[1])
+    flows, rejects = [], []
+    for part in range(shares):
+        for item in read_pcap(path, Counter(), shard=Shard(part, shares)):
+            if isinstance(item, Reject):
+                rejects.append(item)
+            elif item[0] == "flow":
+                flows.append(item[1])
+    assert [r.reason for r in rejects] == [
+        "1 packet(s) skipped: their time stamps lie outside the years 1-9999 (damaged)"
+    ]
+    assert len(flows) == 1 and flows[0]["flow.state"] == "SF"
+    assert flows[0]["source.packets"] + flows[0]["destination.packets"] == len(frames)
+
+
+@pytest.mark.parametrize("ng", [False, True])
+def test_damaged_bytes_anywhere_never_stop_the_reader(tmp_path: Path, ng: bool) -> None:
+    """Bytes changed at random places, and files cut at random lengths: whatever the damage, a
+    capture is read to its end or to a reject, never to an exception (alone or in shares)."""
+    frames = mixed_traffic()
+    if ng:
+        good = write_pcapng(tmp_path / "t.pcapng", [(0, ts, f) for ts, f in frames], [1])
+    else:
+        good = write_pcap(tmp_path / "t.pcap", frames)
+    original = good.read_bytes()
+    rng = random.Random(1955)
+    path = tmp_path / ("damaged.pcapng" if ng else "damaged.pcap")
+    for _ in range(300):
+        data = bytearray(original)
+        for _ in range(rng.randint(1, 8)):
+            data[rng.randrange(len(data))] = rng.randrange(256)
+        if rng.random() < 0.3:
+            del data[rng.randrange(len(data)) :]
+        path.write_bytes(bytes(data))
+        for shard in (None, Shard(0, 2), Shard(1, 2)):
+            for item in read_pcap(path, Counter(), shard=shard):
+                assert isinstance(item, Reject) or item[0] in ("flow", "net_anomaly")
 
 
 def test_snap_length_cut_packets_are_analysed_and_counted(tmp_path: Path) -> None:

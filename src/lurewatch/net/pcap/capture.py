@@ -41,6 +41,9 @@ PCAP_MAGICS = {
 PCAPNG_MAGIC = b"\x0a\x0d\x0d\x0a"
 
 SHB, IDB, SPB, EPB, OLD_PB = 0x0A0D0D0A, 1, 3, 6, 2
+# The times a row can hold (years 1 to 9999, in seconds from 1970). A pcapng time stamp has 64
+# bits, so a damaged one can lie far outside; a classic pcap's 32-bit seconds cannot.
+TIME_MIN, TIME_MAX = -62_135_596_800.0, 253_402_300_799.0
 
 # What a packet is handed to: (the chunk's bytes, the frame's offset in them, captured length,
 # wire length, link type, packet number from 1, time in seconds)
@@ -61,6 +64,7 @@ class CaptureReader:
         self.packets = 0  # packets handed out
         self.snapped = 0  # of them, those cut by the snap length
         self.unknown_links: Counter[tuple[int, int]] = Counter()  # (interface, link type)
+        self.bad_times = 0  # packets skipped for a time stamp outside TIME_MIN..TIME_MAX
         self.shard: Shard | None = None
 
     def _reject(self, offset: int | None, reason: str) -> None:
@@ -90,6 +94,12 @@ class CaptureReader:
                 else f"has link type {link}, which is not supported"
             )
             self._reject(None, f"interface {iface} {what}: {count} packet(s) skipped")
+        if self.bad_times:
+            self._reject(
+                None,
+                f"{self.bad_times} packet(s) skipped: their time stamps lie outside the years "
+                "1-9999 (damaged)",
+            )
 
     # -- classic pcap ------------------------------------------------------------------------
 
@@ -166,8 +176,9 @@ class CaptureReader:
         # An Enhanced Packet Block's head, with the interface, time (high, low) and lengths:
         # most blocks are these, read in one unpack.
         epb = struct.Struct("<IIIIIII")
-        # per interface: link type, seconds per timestamp unit, offset seconds, supported
-        interfaces: list[tuple[int, float, float, bool]] = []
+        # per interface: link type, seconds per timestamp unit, offset seconds, supported, and
+        # the high word of a time stamp below which its time is surely in range (_safe_high)
+        interfaces: list[tuple[int, float, float, bool, int]] = []
         buf = magic + fh.read(CHUNK)
         base = pos = number = snapped = handed = 0
         ts = 0.0
@@ -215,11 +226,17 @@ class CaptureReader:
                             self.unknown_links[(iface, -1)] += 1
                             pos += blen
                             continue
-                        link, scale, shift, supported = interfaces[iface]
+                        link, scale, shift, supported, safe_high = interfaces[iface]
                         if not supported:
                             self.unknown_links[(iface, link)] += 1
                             pos += blen
                             continue
+                        if hi >= safe_high:  # a time far off: is it one a row can hold?
+                            ts = ((hi << 32) | lo) * scale + shift
+                            if not TIME_MIN <= ts <= TIME_MAX:
+                                self.bad_times += 1
+                                pos += blen
+                                continue
                         if shard is not None:
                             # Ethernet, IPv4, not ICMP: the pair's bytes at fixed places
                             if link == ETHERNET and caplen >= 34:
@@ -255,7 +272,8 @@ class CaptureReader:
                             handed += 1
                     elif btype == IDB:
                         link, scale, shift = _interface(buf[pos + 8 : pos + blen - 4], order)
-                        interfaces.append((link, scale, shift, link in SUPPORTED_LINK_TYPES))
+                        supported = link in SUPPORTED_LINK_TYPES
+                        interfaces.append((link, scale, shift, supported, _safe_high(scale, shift)))
                     pos += blen
                 if handed:
                     self.packets += handed
@@ -343,6 +361,14 @@ class PcapRecords:
 
     def close(self) -> None:
         self.fh.close()
+
+
+def _safe_high(scale: float, shift: float) -> int:
+    """The high 32 bits of a time stamp below which the time it gives, at `scale` seconds a
+    unit plus `shift`, certainly lies within TIME_MIN..TIME_MAX (0: check every one)."""
+    if shift < 0 or shift > TIME_MAX or scale <= 0:
+        return 0
+    return max(0, (int((TIME_MAX - shift) / scale) >> 32) - 1)  # (a word short: rounding)
 
 
 def _interface(body: bytes, order: str) -> tuple[int, float, float]:
