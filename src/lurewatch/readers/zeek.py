@@ -181,7 +181,8 @@ class _Layout:
                 try:
                     conv(value)
                 except _ROW_ERRORS:
-                    return f"column {name} ({ztype}) holds {value[:60]!r}, which is not a {ztype}"
+                    article = "an" if ztype[:1] in "aeiou" else "a"
+                    return f"column {name} ({ztype}) holds {value[:60]!r}, which is not {article} {ztype}"
         return "row does not fit its header"
 
 

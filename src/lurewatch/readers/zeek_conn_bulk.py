@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, cast
 
+import duckdb
 import numpy as np
 import orjson
 
@@ -334,6 +335,12 @@ def bulk_load_conn(store: Store, path: Path) -> BulkResult | None:
             )
             rejects = list(_line_rejects(store, path, table))
             data_lines = counting.result()
+        except duckdb.InvalidInputException:
+            # A line DuckDB's reader cannot walk at all (a CR inside a line stops its CSV state
+            # machine, whatever errors it is told to skip): the record-by-record reader reads
+            # the file instead, and names each line it cannot read.
+            store.execute("ROLLBACK")
+            return None
         except BaseException:
             store.execute("ROLLBACK")
             raise

@@ -249,6 +249,34 @@ def test_concatenated_logs_with_two_headers_take_the_record_path(tmp_path: Path)
     assert len(python_rows(log)) == 2
 
 
+@pytest.mark.parametrize("stored_before", [False, True])
+def test_a_carriage_return_inside_a_line_takes_the_record_path(
+    tmp_path: Path, stored_before: bool
+) -> None:
+    """DuckDB's CSV reader stops at a CR inside a line whatever errors it is told to skip; the
+    file is then read record by record, and the rest of it is still stored."""
+    log = tmp_path / "conn.log"
+    damaged = conn_line("CBADCR", "S", duration="1\r135424")
+    log.write_text(conn_log([ROWS[0], damaged, ROWS[1], ROWS[2]]), newline="")
+    with Store(tmp_path / "s.duckdb") as store:
+        if stored_before:  # with flows in the store, the span of times is read first
+            other = tmp_path / "other" / "conn.log"
+            other.parent.mkdir()
+            other.write_text(conn_log([conn_line("COTHER", "S", ts="1655000000.5")]))
+            assert bulk_load_conn(store, other) is not None
+        assert bulk_load_conn(store, log) is None
+        assert store.count("flow") == (1 if stored_before else 0)
+        assert not store.execute("SELECT 1 FROM duckdb_tables() WHERE table_name LIKE 'lw_conn%'")
+        summary = ingest_paths(store, [log], Settings(), OfflineResolver(), workers=1)
+        uids = {r[0] for r in store.execute('SELECT "flow.id" FROM flow')}
+        rejects = store.execute('SELECT "log.offset", "error.message" FROM rejects')
+    assert {"CAAA1", "CAAA2", "CAAA3"} <= uids and "CBADCR" not in uids
+    assert summary.rejected == 1
+    assert rejects == [
+        (10, r"column duration (interval) holds '1\r135424', which is not an interval")
+    ]
+
+
 @pytest.mark.parametrize("chunk", [1, 2, 3, 7, 8, 9, 10, 64])
 def test_record_count_does_not_depend_on_where_reads_cut_the_file(
     tmp_path: Path, chunk: int, monkeypatch: pytest.MonkeyPatch
