@@ -4,6 +4,7 @@ turned into transfers, and broken parts rejected while the rest is read."""
 from __future__ import annotations
 
 import json
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -171,3 +172,21 @@ def test_mentions_read_as_names_or_pseudonyms(
             'SELECT "message.text" FROM message WHERE "message.text" LIKE \'ping%\''
         )
     assert text == f"ping @{pseudonymize('alex.ng@corp.example', b'k' * 32, 'chat')} re #eng"
+
+
+def test_a_damaged_member_of_a_zip_export_is_rejected_and_the_rest_read(
+    tmp_path: Path, store: Store
+) -> None:
+    world = build_world(days=3, per_day=10)
+    export = write_slack_export(world, tmp_path / "export", as_zip=True)
+    with zipfile.ZipFile(export) as z:
+        day = next(i for i in z.infolist() if i.filename.startswith("general/"))
+        data_at = day.header_offset + 30 + len(day.filename.encode()) + len(day.extra)
+    damaged = bytearray(export.read_bytes())
+    damaged[data_at + day.compress_size // 2] ^= 0xFF  # its bytes no longer match its CRC
+    export.write_bytes(bytes(damaged))
+    summary = _ingest(store, [export], world)
+    reasons = store.rows('SELECT "log.file.path" AS p, "error.message" AS m FROM rejects')
+    assert summary.rejected == 1 and reasons[0]["p"] == f"{export}:{day.filename}"
+    assert reasons[0]["m"].startswith("cannot be read: ")
+    assert 0 < summary.read["message"] < len(world.posts)  # the other days are read

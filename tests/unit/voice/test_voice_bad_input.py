@@ -65,6 +65,21 @@ def test_each_bad_record_is_rejected_with_line_and_reason(tmp_path: Path) -> Non
     assert withheld["call.direction"] == "inbound"
 
 
+def test_bytes_that_are_not_utf8_damage_only_their_own_records(tmp_path: Path) -> None:
+    # Arrow's reader stops a whole file at a byte that is not UTF-8, in a record it keeps as in
+    # one it skips; lurewatch reads such a file with the damaged bytes replaced.
+    lines = MIXED.encode().split(b"\n")
+    lines[1] = lines[1].replace(b"alice", b"al\xe9ce")  # Latin-1 in a user name
+    lines[7] = lines[7] + b",\xb0"  # a byte that is not UTF-8 in a record with extra fields
+    path = tmp_path / "calls.csv"
+    path.write_bytes(b"\n".join(lines))
+    rows, rejects = read_calls(path, Settings())
+    assert [r["log.offset"] for r in rows] == [2, 3, 4, 9, 11]
+    assert rows[0]["user.name"] == "al\ufffdce"
+    by_line = {r.offset: r.reason for r in rejects}
+    assert by_line[8] == "extra columns: 9 fields, header has 7" and len(by_line) == 6
+
+
 def test_ingest_counts_rejects_by_reason_and_goes_on(tmp_path: Path, store: Store) -> None:
     path = tmp_path / "calls.csv"
     path.write_text(MIXED)

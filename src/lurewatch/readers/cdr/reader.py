@@ -25,6 +25,7 @@ from lurewatch.ids import content_id_sql
 from lurewatch.readers.cdr.mapping import MappingError, read_header, resolve
 from lurewatch.readers.cdr.normalize import Context, normalize
 from lurewatch.readers.records import Reject
+from lurewatch.util.lenient_utf8 import LENIENT_UTF8, is_utf8
 from lurewatch.util.prefetch import prefetch
 
 BLOCK_BYTES = 1 << 24  # about 70,000 CUCM records or 200,000 Teams records per batch
@@ -87,6 +88,11 @@ def read_cdr(path: Path, settings: Settings, hash_ids: bool = True) -> Iterator[
         return "skip"
 
     cols = layout.columns
+    try:
+        with _open(path, head) as stream:
+            utf8 = is_utf8(stream)
+    except (pa.ArrowInvalid, OSError, EOFError):
+        utf8 = True  # the read below meets the same damage and reports it
     options = {
         # One parsing thread: it knows the line number of each bad record, and with the
         # conversion limited to the mapped columns it is no slower than several.
@@ -97,6 +103,8 @@ def read_cdr(path: Path, settings: Settings, hash_ids: bool = True) -> Iterator[
             skip_rows_after_names=1 if header.type_row else 0,
             # A file without a header line (Asterisk) is named by its format.
             column_names=list(header.names) if header.headerless else None,
+            # A byte that is not UTF-8 would stop Arrow's reader for the rest of the file.
+            encoding="utf8" if utf8 else LENIENT_UTF8,
         ),
         "parse_options": pcsv.ParseOptions(delimiter=header.delimiter, invalid_row_handler=skip),
         "convert_options": pcsv.ConvertOptions(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zipfile
+import zlib
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -146,7 +147,10 @@ def _load(bundle: Bundle, name: str, limit: int) -> tuple[Any, str | None]:
     size = bundle.size(name)
     if size > limit:
         return None, f"{size} bytes, more than chat.max_file_bytes ({limit})"
-    data = bundle.read(name, limit)
+    try:
+        data = bundle.read(name, limit)
+    except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:  # a damaged archive member
+        return None, f"cannot be read: {exc}"
     if len(data) > limit:
         return None, f"more than chat.max_file_bytes ({limit}) once decompressed"
     try:
