@@ -174,16 +174,22 @@ def test_mentions_read_as_names_or_pseudonyms(
     assert text == f"ping @{pseudonymize('alex.ng@corp.example', b'k' * 32, 'chat')} re #eng"
 
 
+@pytest.mark.parametrize("damage", ["crc", "unsupported"])
 def test_a_damaged_member_of_a_zip_export_is_rejected_and_the_rest_read(
-    tmp_path: Path, store: Store
+    tmp_path: Path, store: Store, damage: str
 ) -> None:
     world = build_world(days=3, per_day=10)
     export = write_slack_export(world, tmp_path / "export", as_zip=True)
     with zipfile.ZipFile(export) as z:
         day = next(i for i in z.infolist() if i.filename.startswith("general/"))
-        data_at = day.header_offset + 30 + len(day.filename.encode()) + len(day.extra)
     damaged = bytearray(export.read_bytes())
-    damaged[data_at + day.compress_size // 2] ^= 0xFF  # its bytes no longer match its CRC
+    if damage == "crc":  # its bytes no longer match its CRC
+        data_at = day.header_offset + 30 + len(day.filename.encode()) + len(day.extra)
+        damaged[data_at + day.compress_size // 2] ^= 0xFF
+    else:  # a feature Python's zipfile cannot read: flag bit 5 (compressed patched data)
+        entry = damaged.rindex(day.filename.encode()) - 46  # its central directory entry
+        assert damaged[entry : entry + 4] == b"PK\x01\x02"
+        damaged[entry + 8] |= 0x20
     export.write_bytes(bytes(damaged))
     summary = _ingest(store, [export], world)
     reasons = store.rows('SELECT "log.file.path" AS p, "error.message" AS m FROM rejects')

@@ -143,13 +143,21 @@ def read_slack_export(path: Path, unused: Counter[str], settings: Settings) -> I
         bundle.close()
 
 
+# What reading one member of a ZIP export can raise: a damaged member (BadZipFile, zlib.error,
+# EOFError), an encrypted one (RuntimeError), a compression or feature Python's zipfile lacks,
+# such as Deflate64 (NotImplementedError).
+_UNREADABLE_MEMBER = (
+    OSError, EOFError, RuntimeError, NotImplementedError, zipfile.BadZipFile, zlib.error,
+)  # fmt: skip
+
+
 def _load(bundle: Bundle, name: str, limit: int) -> tuple[Any, str | None]:
     size = bundle.size(name)
     if size > limit:
         return None, f"{size} bytes, more than chat.max_file_bytes ({limit})"
     try:
         data = bundle.read(name, limit)
-    except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:  # a damaged archive member
+    except _UNREADABLE_MEMBER as exc:
         return None, f"cannot be read: {exc}"
     if len(data) > limit:
         return None, f"more than chat.max_file_bytes ({limit}) once decompressed"
