@@ -17,6 +17,7 @@ def test_is_utf8_whatever_the_reads_cut(monkeypatch: pytest.MonkeyPatch, read: i
     assert is_utf8(io.BytesIO("caller,Zoë,東京\n".encode()))
     assert not is_utf8(io.BytesIO(b"caller,Zo\xeb\n"))
     assert not is_utf8(io.BytesIO("東".encode()[:2]))  # a character cut at the end
+    assert not is_utf8(io.BytesIO("東".encode()[:2] + b"abcd"))  # ... or followed by ASCII
 
 
 def test_the_codec_replaces_only_what_is_damaged() -> None:

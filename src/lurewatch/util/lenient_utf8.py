@@ -53,7 +53,9 @@ def is_utf8(stream: BinaryIO) -> bool:
     decoder = codecs.getincrementaldecoder("utf-8")()
     try:
         while chunk := stream.read(_READ):
-            decoder.decode(chunk)
+            # ASCII, with no character left open before it, is UTF-8: no need to decode it
+            if not (chunk.isascii() and not decoder.getstate()[0]):
+                decoder.decode(chunk)
         decoder.decode(b"", True)
     except UnicodeDecodeError:
         return False

@@ -4,7 +4,8 @@ The CSV is parsed by Arrow's multi-threaded reader, only the mapped columns are 
 each batch is normalized a column at a time (`normalize`). A record with fewer or more fields
 than the header, an unreadable start time, an unparseable number or an undecidable direction
 becomes a reject with its line number and reason; the rest of the file is read on. A file whose
-header lacks a required column is one reject.
+header lacks a required column is one reject. A file that is not all UTF-8 is read with the
+bytes that are not replaced (lurewatch.util.lenient_utf8): Arrow would stop at the first one.
 
 `read_cdr` yields Arrow tables; `call_batches` hands them to ingest, whose store hashes the event
 ids; `rows_from_cdr` yields (table, row) pairs, one record at a time.
