@@ -56,7 +56,7 @@ def looks_like_pcap(head: bytes) -> bool:
 
 
 class CaptureReader:
-    """Reads one capture file; iterate `packets()`, then look at `problems`."""
+    """Reads one capture file; iterate `packets_to()`, then look at `problems`."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -279,18 +279,9 @@ class CaptureReader:
                     self.packets += handed
                     handed = 0
                     yield ts  # the chunk's last time: idle flows are looked for
-                left = len(buf) - pos
-                if left and seekable:
-                    # The unfinished block read again with the next chunk: one copy, not two.
-                    fh.seek(base + pos)
-                    joined = fh.read(max(CHUNK, left) + left)
-                    if len(joined) <= left:
-                        break
-                else:
-                    chunk = fh.read(max(CHUNK, left))
-                    if not chunk:
-                        break
-                    joined = buf[pos:] + chunk if left else chunk
+                joined = _read_on(fh, seekable, base, buf, pos)
+                if joined is None:
+                    break
                 base += pos
                 buf = joined
                 pos = 0
@@ -326,18 +317,9 @@ class PcapRecords:
     def refill(self, buf: bytes, pos: int, number: int) -> bytes:
         """The bytes of `buf` from `pos` on, followed by the next chunk; empty at the end of
         the file (a record left incomplete there is reported: `number` were read)."""
-        left = len(buf) - pos
-        if left and self.seekable:
-            # Read the unfinished record again with the next chunk: one copy of the chunk
-            # instead of two (joining the tail and the chunk copies both).
-            self.fh.seek(self.base + pos)
-            joined = self.fh.read(max(CHUNK, left) + left)
-            more = len(joined) > left
-        else:
-            chunk = self.fh.read(max(CHUNK, left))
-            joined = buf[pos:] + chunk if left else chunk
-            more = bool(chunk)
-        if not more:
+        joined = _read_on(self.fh, self.seekable, self.base, buf, pos)
+        if joined is None:
+            left = len(buf) - pos
             if left:
                 self.reader._reject(
                     self.base + pos,
@@ -361,6 +343,23 @@ class PcapRecords:
 
     def close(self) -> None:
         self.fh.close()
+
+
+def _read_on(fh: BinaryIO, seekable: bool, base: int, buf: bytes, pos: int) -> bytes | None:
+    """What is left of `buf` (a chunk read from file offset `base`) from `pos` on, followed by
+    the next chunk; None at the end of the file. A record or block longer than a chunk is read
+    whole by reading at least as much again as is left."""
+    left = len(buf) - pos
+    if left and seekable:
+        # The unfinished record read again with the next chunk: one copy of the chunk instead
+        # of two (joining the tail and the chunk copies both).
+        fh.seek(base + pos)
+        joined = fh.read(max(CHUNK, left) + left)
+        return joined if len(joined) > left else None
+    chunk = fh.read(max(CHUNK, left))
+    if not chunk:
+        return None
+    return buf[pos:] + chunk if left else chunk
 
 
 def _safe_high(scale: float, shift: float) -> int:
