@@ -29,7 +29,7 @@ from lurewatch.net.pcap.fastpath import (
     WIRE_END,
 )
 from lurewatch.net.pcap.linktypes import ETHERNET
-from lurewatch.net.pcap.shard import Shard, pair_of
+from lurewatch.net.pcap.shard import ETHER_PAIR, Shard, pair_of
 from lurewatch.net.pcap.table import FlowTable, Item
 from lurewatch.net.pcap.tcp import (
     BIT_A_ORIG,
@@ -66,7 +66,7 @@ def classic_packets(
     # (pair_of) in one unpack: most records are skipped, and this is all they cost. The time
     # is read only for the packets kept.
     order = records.record.format[0]
-    view = struct.Struct(order + "8xII12xBB9xB5xB3xB").unpack_from
+    view = struct.Struct(order + "8xII" + ETHER_PAIR.format.lstrip("!<>=@")).unpack_from
     unpack_time = struct.Struct(order + "II").unpack_from
     view_size = 16 + 34
     number = snapped = 0
