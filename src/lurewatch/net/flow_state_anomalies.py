@@ -106,34 +106,39 @@ _RULES: tuple[tuple[str, str, str], ...] = (
 
 
 # A flow that no rule above can tag: TCP with a SYN seen and no forbidden flags, UDP not
-# answered out of nowhere, and at most one protocol, the one its port is registered to (or an
-# unregistered port). Nearly every flow is one; leaving them out before the rules are
-# evaluated makes this pass several times cheaper. Every rule's condition implies this one.
+# answered out of nowhere, and one protocol at most, the one its port is registered to (or an
+# unregistered port). Nearly every flow is one. The test reads the stored columns as they are
+# (`np` is the protocol text, a comma between protocols), so the rest of the pass, lists
+# included, is worked out for the few flows left. Every rule's condition implies this one.
 _CANDIDATE = (
-    "(f.tr = 'tcp' AND (f.hist NOT LIKE '%S%' OR regexp_matches(f.hist, '[QqIi]'))) "
-    "OR (f.tr = 'udp' AND f.hist LIKE '%d%' AND f.hist NOT LIKE '%D%') "
-    "OR len(f.protos) > 1 "
-    "OR (f.expected IS NOT NULL AND (len(f.protos) <> 1 OR f.protos[1] <> f.expected))"
+    "(f.tr = 'tcp' AND (NOT contains(f.hist, 'S') OR "
+    + " OR ".join(f"contains(f.hist, '{c}')" for c in "QqIi")  # 20x cheaper than a regex
+    + ")) "
+    "OR (f.tr = 'udp' AND contains(f.hist, 'd') AND NOT contains(f.hist, 'D')) "
+    "OR contains(f.np, ',') "
+    "OR (f.expected IS NOT NULL AND f.np <> f.expected)"
 )
 
 
 def _prepared(sensors: tuple[str, ...], files: list[str] | None) -> str:
+    """The flows some rule may tag (`_CANDIDATE`), with the columns the rules read."""
     listed = ", ".join(f"'{s}'" for s in sensors)
     only = ""
     if files is not None:
         only = ' AND "log.file.path" IN (' + ", ".join(lit(f) for f in files) + ")"
     return f"""
-        SELECT *, {_expected_sql()} AS expected FROM (
-            SELECT "event.id" AS fid, "@timestamp" AS ts, "log.file.path" AS file,
-                   "log.offset" AS off, "observer.type" AS sensor, "flow.id" AS uid,
-                   lower("network.transport") AS tr, "source.ip" AS sip, "source.port" AS sport,
-                   "destination.ip" AS dip, "destination.port" AS dport,
-                   coalesce("flow.state", '') AS state, coalesce("flow.history", '') AS hist,
-                   "source.bytes" AS obytes, "event.extra" AS extra,
-                   list_filter(string_split(coalesce("network.protocol", ''), ','), lambda x: x <> '')
-                       AS protos
-            FROM flow WHERE "observer.type" IN ({listed}){only}
-        ) f
+        SELECT *, list_filter(string_split(f.np, ','), lambda x: x <> '') AS protos FROM (
+            SELECT *, {_expected_sql()} AS expected FROM (
+                SELECT "event.id" AS fid, "@timestamp" AS ts, "log.file.path" AS file,
+                       "log.offset" AS off, "observer.type" AS sensor, "flow.id" AS uid,
+                       lower("network.transport") AS tr, "source.ip" AS sip,
+                       "source.port" AS sport, "destination.ip" AS dip,
+                       "destination.port" AS dport, coalesce("flow.state", '') AS state,
+                       coalesce("flow.history", '') AS hist, "source.bytes" AS obytes,
+                       "event.extra" AS extra, coalesce("network.protocol", '') AS np
+                FROM flow WHERE "observer.type" IN ({listed}){only}
+            ) f
+        ) f WHERE {_CANDIDATE}
     """
 
 
@@ -164,7 +169,7 @@ def derive_flow_state_anomalies(
                CASE WHEN f.name IN ({n1}) THEN f.expected END AS "anomaly.expected_protocol"
         FROM (
             SELECT f.*, unnest(list_filter([{tags}], lambda x: x IS NOT NULL)) AS name
-            FROM prepared f WHERE {_CANDIDATE}
+            FROM prepared f
         ) f"""
     cols = ", ".join(q(c) for c in column_names("net_anomaly"))
     before = store.count("net_anomaly")

@@ -169,6 +169,32 @@ def test_bulk_path_writes_sets_and_vectors_as_the_record_path_does(tmp_path: Pat
     assert stored["CSET2"] is None and by_record["CSET2"] is None
 
 
+def test_bulk_path_writes_every_mix_of_set_and_unset_extra_fields_as_json(
+    tmp_path: Path,
+) -> None:
+    """The extra fields' object opens with whichever field is the first set, whatever the mix."""
+    extras = [FIELDS.index(f) for f in ("local_orig", "missed_bytes", "tunnel_parents", "label")]
+    values = {"local_orig": "F", "missed_bytes": "7", "tunnel_parents": "CX9", "label": "Benign"}
+    rows = []
+    for mask in range(1 << len(extras)):
+        parts = conn_line(f"CMIX{mask}", "ShADadFf").split("\t")
+        for bit, at in enumerate(extras):
+            parts[at] = values[FIELDS[at]] if mask >> bit & 1 else "-"
+        rows.append("\t".join(parts))
+    log = tmp_path / "conn.log"
+    log.write_text(conn_log(rows))
+    by_record = {r["flow.id"]: r["event.extra"] for r in python_rows(log)}
+    with Store(tmp_path / "bulk.duckdb") as store:
+        result = bulk_load_conn(store, log)
+        assert result is not None and result.added == len(rows), result
+        stored = dict(store.execute('SELECT "flow.id", "event.extra" FROM flow'))
+    assert stored["CMIX0"] is None and by_record["CMIX0"] is None
+    for mask in range(1, 1 << len(extras)):
+        uid = f"CMIX{mask}"
+        assert orjson.loads(stored[uid]) == orjson.loads(by_record[uid]), uid
+        assert len(orjson.loads(stored[uid])) == bin(mask).count("1")
+
+
 def test_bulk_load_twice_adds_nothing_and_gzip_works(tmp_path: Path) -> None:
     log = tmp_path / "conn.log.gz"
     log.write_bytes(gzip.compress(conn_log(ROWS).encode()))
