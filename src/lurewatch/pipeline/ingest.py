@@ -193,7 +193,7 @@ def ingest_paths(
     started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     run_id = event_id("ingest_run", started.isoformat(), *(str(p) for p in paths), str(os.getpid()))
     summary = IngestSummary(run_id=run_id)
-    inputs = list(discover(paths))
+    inputs = list(discover(paths, own=store.files()))
     check_scope(settings, {i.format for i in inputs})  # refuse before anything is stored
     if on_start:
         on_start(input_bytes(inputs))

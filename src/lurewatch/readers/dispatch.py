@@ -6,7 +6,7 @@ and a Maildir is recognised by its cur/new folders.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,8 +69,11 @@ def sniff_format(path: Path) -> str:
     return "unknown"
 
 
-def discover(paths: list[str | Path]) -> Iterator[Input]:
-    """Every file under the given paths, with its sniffed format, in a stable order."""
+def discover(paths: list[str | Path], own: Collection[Path] = ()) -> Iterator[Input]:
+    """Every file under the given paths, with its sniffed format, in a stable order. Files in
+    `own` or under it (the store being written, its write-ahead log and its spill folder, which
+    `lurewatch ingest .` finds in the folder it reads) are not inputs."""
+    own = {o.resolve() for o in own}
     for p in paths:
         path = Path(p)
         if not path.exists():
@@ -92,6 +95,8 @@ def discover(paths: list[str | Path]) -> Iterator[Input]:
             yield Input(e, "slack")
         for f in sorted(path.rglob("*")):
             if not f.is_file() or f.name in SKIP_NAMES or f.name.startswith("."):
+                continue
+            if own and any(f.resolve().is_relative_to(o) for o in own):
                 continue
             if exports and any(f.is_relative_to(e) for e in exports):
                 continue

@@ -113,6 +113,13 @@ class Store:
         if not read_only:
             self.create_tables()
 
+    def files(self) -> list[Path]:
+        """What this store keeps on disk: the database, its write-ahead log and the folder
+        DuckDB spills to when a query outgrows memory."""
+        if self.path in ("", ":memory:") or self.path.startswith(":memory:"):
+            return []
+        return [Path(self.path + suffix) for suffix in ("", ".wal", ".tmp")]
+
     def cursor(self) -> Store:
         """The same database through a connection of its own, for use from another thread."""
         return Store(self.path, con=self.con.cursor())

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from lurewatch.config import Settings
+from lurewatch.enrich.dns import OfflineResolver
+from lurewatch.pipeline.ingest import ingest_paths
 from lurewatch.readers.dispatch import discover, read_messages
 from lurewatch.readers.mail_sources import read_mbox
 from lurewatch.readers.records import RawMessage, Reject
+from lurewatch.store import Store
 
 MSG = b"From: a@example.org\nTo: b@example.net\nSubject: s%d\n\nbody %d\n"
 
@@ -56,6 +60,17 @@ def test_discover_sniffs_formats_and_maildir(tmp_path: Path) -> None:
     assert "3.host" not in found
     maildir = {p.path.name for p in discover([md])}
     assert maildir == {"1.host:2,S", "2.host"}
+
+
+def test_a_store_inside_the_folder_read_is_not_an_input(tmp_path: Path) -> None:
+    """`lurewatch ingest .` in the folder that holds the store finds the store and its WAL."""
+    (tmp_path / "one.eml").write_bytes(MSG % (1, 1))
+    with Store(tmp_path / "lurewatch.duckdb") as store:
+        store.execute("CREATE TABLE keep_wal_open (x INTEGER)")  # a WAL file exists now
+        assert (tmp_path / "lurewatch.duckdb.wal").exists()
+        summary = ingest_paths(store, [tmp_path], Settings(), OfflineResolver(), workers=1)
+        assert summary.files == 1 and store.count("rejects") == 0
+    assert {p.path.name for p in discover([tmp_path])} >= {"one.eml", "lurewatch.duckdb"}
 
 
 def test_unknown_file_becomes_a_reject(tmp_path: Path) -> None:
