@@ -239,3 +239,55 @@ def dns_message(ident: int, name: str, answer: bytes | None = None) -> bytes:
     if answer:
         body += b"\xc0\x0c\x00\x01\x00\x01\x00\x00\x01\x2c\x00\x04" + answer
     return body
+
+
+# -- tunnels ---------------------------------------------------------------------------------
+
+SENSOR_A, SENSOR_B = "172.16.0.1", "172.16.0.2"
+
+
+def vxlan(frame: bytes, vni: int = 5001, sport: int = 51000) -> bytes:
+    """An Ethernet frame mirrored inside VXLAN (as AWS Traffic Mirroring delivers it)."""
+    head = struct.pack("!B3s3sB", 0x08, b"\0\0\0", vni.to_bytes(3, "big"), 0)
+    return ether(ip_packet(SENSOR_A, SENSOR_B, udp(sport, 4789, head + frame), 17))
+
+
+def geneve(inner: bytes, protocol: int = 0x6558, vni: int = 7, options: bytes = b"") -> bytes:
+    head = struct.pack("!BBH3sB", len(options) // 4, 0, protocol, vni.to_bytes(3, "big"), 0)
+    return ether(ip_packet(SENSOR_A, SENSOR_B, udp(52000, 6081, head + options + inner), 17))
+
+
+def gre(
+    inner: bytes, protocol: int, key: int | None = None, seq: int | None = None, csum: bool = False
+) -> bytes:
+    """A GRE packet (RFC 2784/2890) with the optional fields asked for."""
+    flags, fields = 0, b""
+    if csum:
+        flags |= 0x8000
+        fields += b"\0\0\0\0"
+    if key is not None:
+        flags |= 0x2000
+        fields += struct.pack("!I", key)
+    if seq is not None:
+        flags |= 0x1000
+        fields += struct.pack("!I", seq)
+    body = struct.pack("!HH", flags, protocol) + fields + inner
+    ip = dpkt.ip.IP(src=_addr(SENSOR_A), dst=_addr(SENSOR_B), p=47, ttl=64, data=body)
+    return ether(bytes(ip))
+
+
+def erspan2(frame: bytes, session: int, seq: int = 1) -> bytes:
+    head = struct.pack("!HHI", 0x1000, session & 0x3FF, 0)  # version 1 (type II), session
+    return gre(head + frame, 0x88BE, seq=seq)
+
+
+def erspan3(frame: bytes, session: int, platform: bool = False) -> bytes:
+    head = struct.pack("!HHIHH", 0x2000, session & 0x3FF, 0, 0, 1 if platform else 0)
+    return gre(head + (b"\0" * 8 if platform else b"") + frame, 0x22EB, seq=1)
+
+
+def ip_in_ip(packet: bytes, six: bool = False) -> bytes:
+    ip = dpkt.ip.IP(
+        src=_addr(SENSOR_A), dst=_addr(SENSOR_B), p=41 if six else 4, ttl=64, data=packet
+    )
+    return ether(bytes(ip))

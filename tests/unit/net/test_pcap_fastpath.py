@@ -22,10 +22,12 @@ from pcapkit import (
     Frame,
     dns_message,
     ether,
+    gre,
     icmp_echo,
     ip_packet,
     tls_client_hello,
     udp,
+    vxlan,
     write_pcap,
     write_pcapng,
 )
@@ -87,6 +89,14 @@ def mixed_traffic() -> list[Frame]:
     wrong.ulen = 12  # a UDP length shorter than the datagram
     frames.append((T0 + 8, ether(ip_packet(CLIENT, SERVER, wrong, 17))))
     frames.append((T0 + 9, ether(ip_packet(SERVER, CLIENT, icmp_echo(True), 1))))
+    # connections seen inside tunnels: mirrored in VXLAN, routed through GRE
+    for n, wrap in enumerate((vxlan, lambda f: gre(f[14:], 0x0800, key=3))):
+        inner = Conversation(client=f"10.7.0.{n + 1}", server="10.7.0.9", ts=T0 + 10 + n)
+        inner.sport = 443
+        inner.handshake()
+        inner.send(True, PSH | ACK, tls_client_hello("d.example"))
+        inner.send(False, ACK, b"r" * 300)
+        frames += [(ts, wrap(f)) for ts, f in inner.close().frames]
     return sorted(frames, key=lambda f: f[0])
 
 

@@ -2,8 +2,9 @@
 
 The packet handler (lurewatch.net.pcap.fastpath) takes the common packet itself and sends
 everything else here: new flows, IPv6, VLAN tags, other link types, IP options, fragments,
-short or inconsistent headers. Every check of the headers lives here, so this path is thorough
-rather than fast.
+short or inconsistent headers, and every packet of a tunnel (lurewatch.net.pcap.tunnels),
+whose inner packet it analyses as one of its own. Every check of the headers lives here, so
+this path is thorough rather than fast.
 """
 
 from __future__ import annotations
@@ -18,16 +19,12 @@ from lurewatch.net.pcap.icmp import icmp_packet
 from lurewatch.net.pcap.linktypes import ETHERNET, ip_start
 from lurewatch.net.pcap.table import FlowTable
 from lurewatch.net.pcap.tcp import (
-    BIT_A_ORIG,
-    BIT_A_RESP,
-    BIT_D_ORIG,
-    BIT_D_RESP,
-    MOD,
     is_new_connection,
     orientation,
-    seq_check,
+    steady_segment,
     tcp_packet,
 )
+from lurewatch.net.pcap.tunnels import IP_TUNNEL_PROTOCOLS, MAX_DEPTH, Inner, inner_frame
 
 # version/IHL, total length, id, flags/offset, proto, src, dst
 IPV4 = struct.Struct("!BxHHHxB2x4s4s")
@@ -44,6 +41,7 @@ class Dissector:
         self.app = app
         self.fragments = Fragments()
         self.non_ip = 0  # frames that carry no IP packet
+        self.depth = 0  # tunnels the packet being analysed was taken out of
 
     def packet(
         self, data: bytes, base: int, caplen: int, wirelen: int, link: int, number: int, ts: float
@@ -145,11 +143,19 @@ class Dissector:
                 self._later_fragment(datagram, src, end - t, number, ts, dst, pending)
                 return
         snapped = caplen < wirelen
+        inner = None
+        if (
+            (proto == 17 or proto in IP_TUNNEL_PROTOCOLS)
+            and frag is None
+            and self.depth < MAX_DEPTH
+        ):
+            inner = inner_frame(proto, data, t, min(end, fend))
         f: Flow | None
         if proto == 6:
             f = self._tcp(data, t, end, fend, src, dst, number, ts, snapped, pending)
         elif proto == 17:
-            f = self._udp(data, t, end, fend, src, dst, number, ts, snapped, pending, frag)
+            tunnel = inner is not None
+            f = self._udp(data, t, end, fend, src, dst, number, ts, snapped, pending, frag, tunnel)
         elif proto == 1 or proto == 58:
             if fend < t + 8 or end < t + 8:
                 self._short(pending, number, ts, src, dst, "icmp", snapped, end - t, 8)
@@ -174,6 +180,27 @@ class Dissector:
                 f.flag(name, number, ts, detail)
         if datagram is not None:
             datagram.flow = f
+        if inner is not None:
+            self._tunnelled(f, inner, data, end, fend, number, ts)
+
+    def _tunnelled(
+        self, f: Flow, inner: Inner, data: bytes, end: int, fend: int, number: int, ts: float
+    ) -> None:
+        """Analyse what a tunnel packet carries, as a packet of its own; the tunnel's flow is
+        named by its protocol, and its packets are all opened here from now on."""
+        table = self.table
+        if f.tunnel is None:
+            f.tunnel = inner.kind
+            table.unindex(f)
+        outer = table.carrier
+        table.carrier = (f, inner)
+        self.depth += 1
+        try:
+            at = inner.offset
+            self.packet(data, at, min(end, fend) - at, end - at, inner.link, number, ts)
+        finally:
+            self.depth -= 1
+            table.carrier = outer
 
     def _tcp(
         self,
@@ -239,6 +266,7 @@ class Dissector:
         snapped: bool,
         pending: Pending | None,
         frag: tuple[int, bool, int] | None,
+        tunnel: bool,
     ) -> Flow | None:
         if fend < t + 8 or end < t + 8:
             self._short(pending, number, ts, src, dst, "udp", snapped, end - t, 8)
@@ -274,6 +302,8 @@ class Dissector:
                     f"the first datagram comes from service port {sport} to port {dport}, with no request before it",
                 )
         f.last = ts
+        if tunnel:
+            f.app_open = 0  # what it carries is analysed as packets of their own
         if sport == f.oport and src == f.oip:
             fwd = True
             f.opkts += 1
@@ -340,37 +370,3 @@ class Dissector:
                 transport,
                 f"{transport.upper()} header needs {need} bytes, the packet holds {max(have, 0)}",
             )
-
-
-def steady_segment(f: Flow, fwd: bool, seq: int, plen: int, ts: float, number: int) -> None:
-    """An established connection's plain ACK or data segment: counters, history, sequence."""
-    f.last = ts
-    if fwd:
-        f.opkts += 1
-        nxt = f.onext
-        if plen:
-            f.obytes += plen
-            if not f.seen & BIT_D_ORIG:
-                f.seen |= BIT_D_ORIG
-                f.hist += "D"
-        elif not f.seen & BIT_A_ORIG:
-            f.seen |= BIT_A_ORIG
-            f.hist += "A"
-    else:
-        f.rpkts += 1
-        nxt = f.rnext
-        if plen:
-            f.rbytes += plen
-            if not f.seen & BIT_D_RESP:
-                f.seen |= BIT_D_RESP
-                f.hist += "d"
-        elif not f.seen & BIT_A_RESP:
-            f.seen |= BIT_A_RESP
-            f.hist += "a"
-    if nxt >= 0 and seq != nxt:
-        seq_check(f, fwd, seq, plen, ts, number)  # out of order, or a jump
-    elif plen or nxt < 0:
-        if fwd:
-            f.onext = (seq + plen) % MOD
-        else:
-            f.rnext = (seq + plen) % MOD

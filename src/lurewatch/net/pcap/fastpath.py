@@ -91,7 +91,7 @@ def packet_handler(table: FlowTable, dissector: Dissector) -> PacketHandler:
                             tcp_packet(f, fwd, flags, seq, ack, plen, ts, number)
                         else:
                             # A plain ACK or data segment of an established connection (as
-                            # dissect.steady_segment, inline).
+                            # tcp.steady_segment, inline).
                             # History letters are added on their first occurrence only.
                             f.last = ts
                             if fwd:

@@ -7,9 +7,12 @@ build and hash for every packet; addresses become text only when the flow's row 
 from __future__ import annotations
 
 import struct
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lurewatch.net.ports import REGISTERED
+
+if TYPE_CHECKING:
+    from lurewatch.net.pcap.tunnels import Inner
 
 FlowKey = tuple[int, bytes, int, bytes, int]
 
@@ -28,7 +31,25 @@ TRANSPORT_NAMES = {6: "tcp", 17: "udp", 1: "icmp", 58: "ipv6-icmp", 132: "sctp",
 # Ports that name a service although they are above 1023, for telling a reply from a request
 # when the first packet of a flow is all there is to go on.
 HIGH_SERVICE_PORTS = frozenset(
-    {1194, 1433, 1812, 1813, 1900, 3306, 3389, 3478, 4500, 5060, 5353, 5355, 5432, 8080, 8443}
+    {
+        1194,
+        1433,
+        1812,
+        1813,
+        1900,
+        3306,
+        3389,
+        3478,
+        4500,
+        4789,
+        5060,
+        5353,
+        5355,
+        5432,
+        6081,
+        8080,
+        8443,
+    }
 ) | frozenset(port for _, port in REGISTERED)
 
 
@@ -83,6 +104,8 @@ class Flow:
         "app_open",
         "anomalies",
         "timeout",
+        "tunnel",
+        "carrier",
     )
 
     def __init__(
@@ -120,6 +143,9 @@ class Flow:
         # anomaly name -> (packet number, time, detail, protocol seen); the first occurrence
         self.anomalies: dict[str, tuple[int, float, str, str | None]] = {}
         self.timeout = timeout
+        self.tunnel: str | None = None  # the tunnel protocol, for a flow that carries others
+        # (tunnel flow, what lurewatch.net.pcap.tunnels found) for a flow seen inside a tunnel
+        self.carrier: tuple[Flow, Inner] | None = None
 
     def flag(
         self, name: str, number: int, ts: float, detail: str, protocol: str | None = None

@@ -1,7 +1,8 @@
 """Ethernet frames that carry no IP, judged against IEEE 802.3 itself.
 
-Most non-IP frames are ordinary (ARP, LLDP, STP and other LLC frames, 802.1X, IPX, MPLS,
-PPPoE, PTP, industrial EtherTypes) and lurewatch does not read them, so they are only counted.
+Most non-IP frames are ordinary (ARP, LLDP, STP and other LLC frames, 802.1X, IPX, PPPoE
+discovery, MPLS pseudowires, PTP, industrial EtherTypes) and lurewatch does not read them, so
+they are only counted. (IP under MPLS labels or in a PPPoE session is read: linktypes.)
 An EtherType lurewatch does not know is not an anomaly either: the IEEE registry is large and
 private assignments are legitimate. What the standard itself rules out is flagged:
 

@@ -24,6 +24,13 @@ ETHERTYPE_IPV6 = 0x86DD
 VLAN_TAGS = frozenset({0x8100, 0x88A8, 0x9100, 0x9200})  # 802.1Q, 802.1ad (QinQ), legacy QinQ
 MAX_VLAN_TAGS = 4
 
+# Headers between Ethernet and IP on provider and access links: an MPLS label stack (unicast,
+# multicast), PPPoE's session header with PPP's protocol field (RFC 2516).
+MPLS = frozenset({0x8847, 0x8848})
+MAX_MPLS_LABELS = 8
+PPPOE_SESSION = 0x8864
+PPP_IPV4, PPP_IPV6 = 0x0021, 0x0057
+
 # Address families that mean IPv6 on loopback captures (BSD, FreeBSD, Darwin and Linux values).
 AF_INET6_VALUES = frozenset({10, 24, 28, 30})
 
@@ -34,6 +41,27 @@ def _ethertype_version(ethertype: int) -> int:
     if ethertype == ETHERTYPE_IPV6:
         return 6
     return 0
+
+
+def _carried(ethertype: int, data: bytes, off: int, end: int) -> tuple[int, int, int]:
+    """The IP packet under an MPLS label stack or a PPPoE session header, as `ip_start`."""
+    if ethertype == PPPOE_SESSION:
+        if end - off < 8:
+            return 0, off, ethertype
+        protocol = (data[off + 6] << 8) | data[off + 7]
+        version = 4 if protocol == PPP_IPV4 else 6 if protocol == PPP_IPV6 else 0
+        return version, off + 8, ethertype
+    for _ in range(MAX_MPLS_LABELS):
+        if end - off < 4:
+            return 0, off, ethertype
+        bottom = data[off + 2] & 1
+        off += 4
+        if bottom:
+            # MPLS does not say what it carries; an IP header says so in its first nibble
+            # (a pseudowire's control word starts with 0 and is left uncounted as IP).
+            version = data[off] >> 4 if off < end else 0
+            return (version if version in (4, 6) else 0), off, ethertype
+    return 0, off, ethertype
 
 
 def ip_start(link: int, data: bytes, base: int, end: int) -> tuple[int, int, int]:
@@ -53,6 +81,8 @@ def ip_start(link: int, data: bytes, base: int, end: int) -> tuple[int, int, int
             ethertype = (data[off + 2] << 8) | data[off + 3]
             off += 4
             tags += 1
+        if ethertype in MPLS or ethertype == PPPOE_SESSION:
+            return _carried(ethertype, data, off, end)
         return _ethertype_version(ethertype), off, ethertype
     if link == RAW or link in RAW_BSD:
         if not n:

@@ -17,6 +17,7 @@ from lurewatch.ids import event_id
 from lurewatch.net.anomalies import clause_of
 from lurewatch.net.pcap.flow import Flow
 from lurewatch.net.pcap.tcp import conn_state
+from lurewatch.net.pcap.tunnels import KEY_NAMES, Inner
 from lurewatch.net.ports import registered_protocol
 
 Row = dict[str, Any]
@@ -59,13 +60,23 @@ def flow_id(f: Flow) -> str:
     return event_id("pcap_flow", key)
 
 
+def tunnel_of(tunnel: Flow, inner: Inner) -> dict[str, Any]:
+    """What a flow seen inside a tunnel says of it: its kind, its flow and its segment."""
+    found: dict[str, Any] = {"type": inner.kind, "flow.id": flow_id(tunnel)}
+    if inner.key is not None:
+        found[KEY_NAMES[inner.kind]] = inner.key
+    return found
+
+
 def flow_row(f: Flow, path: str, fid: str) -> Row:
     app = f.app
-    protocol = app.protocol if app is not None else None
+    protocol = app.protocol if app is not None else f.tunnel
     domain = app.domain if app is not None else None
     extra: dict[str, Any] = {}
     if app is not None and (app.client.protocol or app.server.protocol):
         extra["protocols"] = {"client": app.client.protocol, "server": app.server.protocol}
+    if f.carrier is not None:
+        extra["tunnel"] = tunnel_of(*f.carrier)
     if f.proto in (1, 58):
         extra["icmp"] = {"type": f.oport, "code_or_reply": f.rport}
     ports = _has_ports(f.proto)

@@ -8,13 +8,16 @@ packet finds its flow with one dict lookup whichever way it travels. Finished fl
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lurewatch.net.pcap.application import Application
 from lurewatch.net.pcap.flow import Flow, FlowKey, wire
 from lurewatch.net.pcap.frames import ethernet_problem, frame_row
 from lurewatch.net.pcap.rows import anomaly_rows, flow_id, flow_row, orphan_row
 from lurewatch.readers.records import Reject
+
+if TYPE_CHECKING:
+    from lurewatch.net.pcap.tunnels import Inner
 
 MAX_ORPHANS = 10_000
 
@@ -41,6 +44,9 @@ class FlowTable:
         self.name = name  # the capture's path, as written in rows
         # findings in packets that belong to no flow, one per (name, source, destination)
         self.orphans: dict[tuple[str, bytes, bytes], dict[str, Any]] = {}
+        # While a tunnel's inner packet is analysed: the tunnel flow and what it carried, given
+        # to the flows that packet starts (lurewatch.net.pcap.tunnels).
+        self.carrier: tuple[Flow, Inner] | None = None
 
     def new(
         self,
@@ -60,6 +66,7 @@ class FlowTable:
             f = Flow(proto, dst, dport, src, sport, ts, number, timeout)
         if self.app is None:
             f.app_open = 0
+        f.carrier = self.carrier
         self.flows[f.okey] = f
         self.flows[f.rkey] = f
         if f.owire:
@@ -78,17 +85,22 @@ class FlowTable:
             return None
         return f
 
+    def unindex(self, f: Flow) -> None:
+        """Keep the packet loops' fast paths from taking `f`'s packets: every one then goes to
+        the Dissector (a tunnel's packets must be opened there)."""
+        if f.owire:
+            index = self.tcp4 if f.proto == 6 else self.udp4
+            for key in _wire_keys(f):
+                if index.get(key) is f:
+                    del index[key]
+
     def finish(self, f: Flow) -> None:
         flows = self.flows
         if flows.get(f.okey) is f:
             del flows[f.okey]
         if flows.get(f.rkey) is f:
             del flows[f.rkey]
-        if f.owire:
-            index = self.tcp4 if f.proto == 6 else self.udp4
-            for key in _wire_keys(f):
-                if index.get(key) is f:
-                    del index[key]
+        self.unindex(f)
         if self.by_start.get(f.okey) is f:
             del self.by_start[f.okey]
         if self.app is not None and f.app is not None:

@@ -277,3 +277,37 @@ def conn_state(f: Flow) -> str:
     if os_ == ESTABLISHED and rs == ESTABLISHED:
         return "S1"
     return "OTH"
+
+
+def steady_segment(f: Flow, fwd: bool, seq: int, plen: int, ts: float, number: int) -> None:
+    """An established connection's plain ACK or data segment: counters, history, sequence."""
+    f.last = ts
+    if fwd:
+        f.opkts += 1
+        nxt = f.onext
+        if plen:
+            f.obytes += plen
+            if not f.seen & BIT_D_ORIG:
+                f.seen |= BIT_D_ORIG
+                f.hist += "D"
+        elif not f.seen & BIT_A_ORIG:
+            f.seen |= BIT_A_ORIG
+            f.hist += "A"
+    else:
+        f.rpkts += 1
+        nxt = f.rnext
+        if plen:
+            f.rbytes += plen
+            if not f.seen & BIT_D_RESP:
+                f.seen |= BIT_D_RESP
+                f.hist += "d"
+        elif not f.seen & BIT_A_RESP:
+            f.seen |= BIT_A_RESP
+            f.hist += "a"
+    if nxt >= 0 and seq != nxt:
+        seq_check(f, fwd, seq, plen, ts, number)  # out of order, or a jump
+    elif plen or nxt < 0:
+        if fwd:
+            f.onext = (seq + plen) % MOD
+        else:
+            f.rnext = (seq + plen) % MOD
