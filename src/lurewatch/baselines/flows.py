@@ -25,6 +25,7 @@ import ibis
 
 from lurewatch.config import Settings
 from lurewatch.enrich.process_identity import INTERNAL, INTERNET, LOOPBACK, with_scope
+from lurewatch.net.ports import TUNNEL_PROTOCOLS
 from lurewatch.schema import column_names
 from lurewatch.store import Store
 from lurewatch.store.db import q
@@ -113,6 +114,12 @@ def _with_key(out: Any) -> Any:
     )
 
 
+def hosts_own(f: Any) -> Any:
+    """The flows of `f` that are hosts' own traffic: all but tunnels that carry other hosts'
+    packets (`TUNNEL_PROTOCOLS`), whose traffic the flows seen inside them stand for."""
+    return f.filter(~f["network.protocol"].fill_null("").isin(sorted(TUNNEL_PROTOCOLS)))
+
+
 def outbound(store: Store, settings: Settings, rows: Any = None, scopes: Any = None) -> Any:
     """Flows an internal host originated to anything but loopback, with normalized transport,
     protocol and domain, the destination's scope, and its key (domain when known, else address).
@@ -121,7 +128,7 @@ def outbound(store: Store, settings: Settings, rows: Any = None, scopes: Any = N
     is a table of address scopes covering them (build_scope_table); by default the scopes of
     the rows' own addresses are worked out inline, which suits a few rows.
     """
-    f = store.table("flow") if rows is None else rows
+    f = hosts_own(store.table("flow") if rows is None else rows)
     j = _scoped(f, _scopes(f, settings) if scopes is None else scopes)
     norm = _normalized(j)
     out = j.select(
@@ -180,7 +187,7 @@ def _pairs(store: Store, scopes: Any) -> Any:
     worked out once per distinct value, not once per flow, and the wide per-flow rows never
     reach a join.
     """
-    f = store.table("flow")
+    f = hosts_own(store.table("flow"))
     raw = f.group_by(_RAW_KEYS).aggregate(
         first_seen=f["@timestamp"].min(),
         last_seen=f["@timestamp"].max(),
@@ -272,7 +279,7 @@ def _service_rows(p: Any) -> Any:
 
 
 def _volume_rows(store: Store, scopes: Any) -> Any:
-    f = store.table("flow").select(
+    f = hosts_own(store.table("flow")).select(
         "source.ip", "destination.ip", "@timestamp", "source.bytes", "destination.bytes"
     )
     i = _scoped(f, scopes)

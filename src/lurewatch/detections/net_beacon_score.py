@@ -39,7 +39,7 @@ from typing import Any
 
 import ibis
 
-from lurewatch.baselines.flows import internet, outbound
+from lurewatch.baselines.flows import hosts_own, internet, outbound
 from lurewatch.detections.context import DetectionContext
 from lurewatch.detections.net_evidence import scopes
 
@@ -66,7 +66,7 @@ def _gaps(ctx: DetectionContext, min_connections: int) -> Any:
     aggregate), so only the rest is enriched and sorted for the gaps.
     """
     assert ctx.store is not None
-    f = ctx.store.table("flow")
+    f = hosts_own(ctx.store.table("flow"))
     key = [
         f["source.ip"],
         f["destination.domain"].lower().strip().fill_null(f["destination.ip"]).name("_k"),

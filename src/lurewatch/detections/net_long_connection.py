@@ -14,7 +14,7 @@ from typing import Any
 
 import ibis
 
-from lurewatch.baselines.flows import ORG, destination_rows, internet, outbound
+from lurewatch.baselines.flows import ORG, destination_rows, hosts_own, internet, outbound
 from lurewatch.detections.base import Example, Finding, QueryDetection, Severity
 from lurewatch.detections.context import DetectionContext
 from lurewatch.detections.examples_net import HOST, WHEN, flow, scenario, series
@@ -42,7 +42,7 @@ def _candidate_flows(ctx: DetectionContext) -> Any:
     """
     assert ctx.store is not None
     n = ctx.settings.network
-    f = ctx.store.table("flow")
+    f = hosts_own(ctx.store.table("flow"))
     f = f.mutate(_day=f["@timestamp"].truncate("D"), _d=f["flow.duration"].fill_null(0.0))
     busy = f.group_by(["source.ip", "_day"]).aggregate(_total=f._d.sum())
     busy = busy.filter(busy._total >= n.long_connection_total_seconds).select("source.ip", "_day")
@@ -178,6 +178,13 @@ def _long_update_download() -> dict[str, Any]:
                                    duration=3 * 3600)]})  # fmt: skip
 
 
+def _site_tunnel() -> dict[str, Any]:
+    # A GRE tunnel to a branch office's router, up all day: the tunnel only carries; the
+    # connections inside it are flows of their own, judged like any other.
+    return scenario({"flow": [flow(HOST, "198.51.100.7", 0, transport="gre", protocol="gre",
+                                   duration=20 * 3600, sent=900_000_000)]})  # fmt: skip
+
+
 DETECTIONS = [
     QueryDetection(
         id=RULE,
@@ -206,6 +213,7 @@ DETECTIONS = [
             Example("short web visit", False, _short_web()),
             Example("six parallel 40-minute connections", False, _parallel_short()),
             Example("long allowlisted update download", False, _long_update_download()),
+            Example("GRE tunnel to a branch router, up all day", False, _site_tunnel()),
         ),
     )
 ]

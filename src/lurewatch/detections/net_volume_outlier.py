@@ -16,7 +16,7 @@ from typing import Any
 
 import ibis
 
-from lurewatch.baselines.flows import internet, outbound
+from lurewatch.baselines.flows import hosts_own, internet, outbound
 from lurewatch.detections.base import Example, Finding, QueryDetection, Severity
 from lurewatch.detections.context import DetectionContext
 from lurewatch.detections.examples_net import (
@@ -60,7 +60,7 @@ def outlier_days(ctx: DetectionContext) -> list[dict[str, Any]]:
 def _day_flows(ctx: DetectionContext, host: str, day: dt.datetime) -> list[dict[str, Any]]:
     """The host's internet flows of that day, largest upload first (one host-day: few)."""
     assert ctx.store is not None
-    f = ctx.store.table("flow")
+    f = hosts_own(ctx.store.table("flow"))
     f = f.filter(
         (f["source.ip"] == host)
         & (f["@timestamp"] >= ibis.literal(day))

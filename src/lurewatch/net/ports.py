@@ -56,3 +56,10 @@ def registered_protocol(transport: str | None, port: int | None) -> str | None:
 def ports_of(protocol: str) -> list[tuple[str, int]]:
     """The (transport, port) pairs registered to a protocol."""
     return sorted(k for k, v in REGISTERED.items() if v == protocol)
+
+
+# Protocols of flows that carry other hosts' packets (lurewatch.net.pcap.tunnels names them so
+# in `network.protocol`): cloud and router traffic mirroring, overlay networks, IP tunnels. The
+# traffic inside is analysed from the flows seen in them; the tunnels themselves are
+# infrastructure, long and large by nature, and the N3 analytics leave them out.
+TUNNEL_PROTOCOLS = frozenset({"vxlan", "geneve", "gre", "erspan", "ip-in-ip"})

@@ -33,6 +33,9 @@ from pcapkit import (
     vxlan,
 )
 
+from lurewatch.net.pcap.tunnels import KEY_NAMES
+from lurewatch.net.ports import TUNNEL_PROTOCOLS
+
 
 def web(client: str = CLIENT, server: str = SERVER) -> list[Frame]:
     """A whole HTTPS connection: handshake, ClientHello with a name, data back, close."""
@@ -175,3 +178,7 @@ def test_ip_under_mpls_labels_and_pppoe_sessions(tmp_path: Path, head: bytes, na
         "SF",
         "tls",
     ), name
+
+
+def test_the_tunnel_kinds_are_those_the_n3_analytics_leave_out() -> None:
+    assert set(KEY_NAMES) | {"ip-in-ip"} == TUNNEL_PROTOCOLS
