@@ -14,6 +14,7 @@ from lurewatch.errors import InputError
 from lurewatch.net.pcap import looks_like_pcap
 from lurewatch.readers.cdr import looks_like_cdr
 from lurewatch.readers.chat import is_slack_export, looks_like_chat_jsonl, looks_like_teams
+from lurewatch.readers.log_stream import GZIP_MAGIC, text_head
 from lurewatch.readers.mail_sources import (
     is_maildir,
     looks_like_mbox,
@@ -43,7 +44,7 @@ def sniff_format(path: Path) -> str:
             head = fh.read(4096)
     except OSError:
         return "unreadable"
-    if looks_like_pcap(head):
+    if looks_like_pcap(head) or (head[:2] == GZIP_MAGIC and looks_like_pcap(text_head(head))):
         return "pcap"
     if looks_like_mbox(head):
         return "mbox"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import os
 import random
 import struct
@@ -28,6 +29,7 @@ from pcapkit import (
 from test_pcap_fastpath import mixed_traffic
 
 from lurewatch.net.pcap import Shard, looks_like_pcap, read_pcap
+from lurewatch.readers.dispatch import sniff_format
 from lurewatch.readers.records import Reject
 
 
@@ -158,6 +160,55 @@ def test_a_capture_read_from_a_pipe_gives_what_the_file_gives(tmp_path: Path, ng
     assert len(piped.flows) == 2
     if not ng:  # the frames with data are cut, and counted
         assert piped.unused["pcap packet cut by the snap length (analysed in part)"] == 4
+
+
+def rows_of(path: Path, shares: int = 1) -> list[str]:
+    out = []
+    parts = [None] if shares == 1 else [Shard(k, shares) for k in range(shares)]
+    for shard in parts:
+        for item in read_pcap(path, Counter(), shard=shard):
+            assert isinstance(item, tuple), item
+            row = {k: v for k, v in item[1].items() if k != "log.file.path"}
+            out.append(repr(sorted(row.items())))
+    return sorted(out)
+
+
+@pytest.mark.parametrize("ng", [False, True])
+def test_a_gzip_compressed_capture_reads_as_the_capture_inside(tmp_path: Path, ng: bool) -> None:
+    frames = mixed_traffic()
+    if ng:
+        path = write_pcapng(tmp_path / "t.pcapng", [(0, ts, fr) for ts, fr in frames], [1])
+    else:
+        path = write_pcap(tmp_path / "t.pcap", frames)
+    packed = tmp_path / (path.name + ".gz")
+    packed.write_bytes(gzip.compress(path.read_bytes()))
+    assert sniff_format(packed) == "pcap"
+    assert rows_of(packed) == rows_of(path)
+    assert rows_of(packed, shares=2) == rows_of(path)
+    fifo = tmp_path / "pipe"  # compressed and streamed in
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=lambda: fifo.write_bytes(packed.read_bytes()))
+    writer.start()
+    piped = rows_of(fifo)
+    writer.join()
+    assert piped == rows_of(path)
+
+
+@pytest.mark.parametrize("ng", [False, True])
+def test_a_damaged_gzip_stream_keeps_the_packets_before_it(tmp_path: Path, ng: bool) -> None:
+    frames = http_frames() * 40  # big enough for the cut to fall inside the stream's body
+    frames = [(T0 + n, fr) for n, (_, fr) in enumerate(frames)]
+    if ng:
+        path = write_pcapng(tmp_path / "t.pcapng", [(0, ts, fr) for ts, fr in frames], [1])
+    else:
+        path = write_pcap(tmp_path / "t.pcap", frames)
+    packed = gzip.compress(path.read_bytes())
+    cut = tmp_path / "cut.pcap.gz"
+    cut.write_bytes(packed[: len(packed) // 2])
+    r = analyse(cut)
+    assert len(r.rejects) == 1 and "gzip stream is damaged or cut short" in r.rejects[0].reason
+    read = sum(f["source.packets"] + f["destination.packets"] for f in r.flows)
+    assert 0 < read < len(frames)
 
 
 def test_truncated_file_reads_every_complete_packet_then_rejects(tmp_path: Path) -> None:

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+from lurewatch.net.pcap.compressed import open_capture, stream_damage
 from lurewatch.net.pcap.linktypes import ETHERNET, SUPPORTED_LINK_TYPES
 from lurewatch.net.pcap.shard import ETHER_PAIR, Shard, pair_of
 from lurewatch.readers.records import Reject
@@ -70,22 +71,29 @@ class CaptureReader:
     def _reject(self, offset: int | None, reason: str) -> None:
         self.problems.append(Reject("pcap", str(self.path), offset, reason))
 
+    def stream_damaged(self, fh: BinaryIO) -> bool:
+        """Report a compressed capture whose stream ended early; whether it did."""
+        why = stream_damage(fh)
+        if why:
+            self._reject(None, why)
+        return why is not None
+
     def packets_to(self, handle: PacketHandler, shard: Shard | None = None) -> Iterator[float]:
         """Hand every packet of the file (of `shard`'s share of its address pairs, when given)
         to `handle`; after each chunk read that had some, yield the time of its last one."""
         self.shard = shard if shard is not None and shard.parts > 1 else None
         try:
-            fh = self.path.open("rb")
+            fh = open_capture(self.path)
         except OSError as exc:
             self._reject(None, f"cannot open: {exc.strerror or exc}")
             return
         with fh:
             head = fh.read(4)
             if head in PCAP_MAGICS:
-                yield from self._pcap(fh, head, handle)
+                yield from self._pcap(fh, head, handle)  # its records report any damage
             elif head == PCAPNG_MAGIC:
-                yield from self._pcapng(fh, head, handle)
-            else:
+                yield from self._pcapng(fh, head, handle)  # so does the block loop
+            elif not self.stream_damaged(fh):
                 self._reject(0, f"not a pcap/pcapng file: magic {head.hex() or '(empty)'}")
         for (iface, link), count in sorted(self.unknown_links.items()):
             what = (
@@ -110,7 +118,7 @@ class CaptureReader:
         try:
             if not stat.S_ISREG(self.path.stat().st_mode):
                 return None  # a pipe or device can be read only once: leave it to packets_to()
-            fh = self.path.open("rb")
+            fh = open_capture(self.path)
         except OSError:
             return None
         head = fh.read(24)
@@ -288,7 +296,8 @@ class CaptureReader:
         finally:
             self.packets += handed
             self.snapped += snapped
-        if pos < len(buf):
+        # A damaged compressed stream is reported as the cause, not the block it cut.
+        if not self.stream_damaged(fh) and pos < len(buf):
             self._reject(
                 base + pos,
                 f"file cut short: block after packet {number} at byte {base + pos} is "
@@ -320,7 +329,8 @@ class PcapRecords:
         joined = _read_on(self.fh, self.seekable, self.base, buf, pos)
         if joined is None:
             left = len(buf) - pos
-            if left:
+            # A damaged compressed stream is reported as the cause, not the record it cut.
+            if not self.reader.stream_damaged(self.fh) and left:
                 self.reader._reject(
                     self.base + pos,
                     f"file cut short: packet {number + 1} at byte {self.base + pos} is "
