@@ -21,6 +21,7 @@ NET_RULES = (
     "net_malformed_protocol",
     "net_out_of_flow_packets",
     "net_sensor_alert",
+    "net_arp_spoofing",
 )
 
 

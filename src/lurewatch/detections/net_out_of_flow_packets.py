@@ -14,9 +14,11 @@ from lurewatch.detections.anomaly_alerts import anomaly_groups
 from lurewatch.detections.base import Example, Finding, QueryDetection
 from lurewatch.detections.context import DetectionContext
 from lurewatch.detections.examples_anomalies import anomaly
+from lurewatch.detections.net_arp_spoofing import NAMES as ARP_SPOOFING_NAMES
 from lurewatch.net.anomalies import ANOMALIES
 
-NAMES = tuple(n for n, a in ANOMALIES.items() if a.clause == "N2")
+# (ARP taken over by a second machine has a rule of its own: net_arp_spoofing.)
+NAMES = tuple(n for n, a in ANOMALIES.items() if a.clause == "N2" and n not in ARP_SPOOFING_NAMES)
 # Anomalies that capture loss and idle-timeout resumptions also produce: one alert per source
 # and day, so a sensor's blind spots do not become an alert per destination.
 PER_SOURCE = tuple(n for n in NAMES if ANOMALIES[n].severity == "low")

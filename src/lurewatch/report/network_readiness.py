@@ -1,9 +1,10 @@
 """R1 for the network clauses: which sensors were read and what their records let N1–N3 see.
 
 A conn.log alone shows states and confirmed services (N2 and port mismatches) but not
-syntax; syntax needs Zeek weird/analyzer logs, Suricata anomaly events or packets. Flows
-without server names leave domain allowlists and per-domain baselines blind, so the share of
-named flows is reported too.
+syntax; syntax needs Zeek weird/analyzer logs, Suricata anomaly events or packets. ARP (the
+spoofing of N3's gratuitous traffic) is seen only in packet captures: neither sensor logs it.
+Flows without server names leave domain allowlists and per-domain baselines blind, so the
+share of named flows is reported too.
 """
 
 from __future__ import annotations
@@ -55,6 +56,11 @@ def network_reasons(cid: str, comp: dict[str, Any]) -> list[str]:
         reasons.append(
             "most flows carry no TCP history (conn_state/history): packets outside "
             "established flows are only seen where a sensor reports them"
+        )
+    if cid == "N3" and not comp["packet_analysis"]:
+        reasons.append(
+            "no packet captures: ARP spoofing (gratuitous ARP moving an address to another "
+            "machine) is blind, as Zeek and Suricata do not log ARP"
         )
     if cid == "N3" and comp["share_flows_named"] < 0.2:
         reasons.append(

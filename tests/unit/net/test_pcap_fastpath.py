@@ -4,6 +4,7 @@ pcapng packet handler, and the Dissector alone, over traffic that takes every br
 from __future__ import annotations
 
 import json
+import struct
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -97,6 +98,11 @@ def mixed_traffic() -> list[Frame]:
         inner.send(True, PSH | ACK, tls_client_hello("d.example"))
         inner.send(False, ACK, b"r" * 300)
         frames += [(ts, wrap(f)) for ts, f in inner.close().frames]
+    # the gateway's address answered from a second MAC (ARP spoofing)
+    for n, mac in enumerate((b"\x02\0\0\0\0\x01", b"\x02\0\0\0\0\x66")):
+        body = struct.pack("!HHBBH", 1, 0x0800, 6, 4, 2) + mac + bytes([10, 0, 0, 1])
+        body += b"\x02\0\0\0\0\x23" + bytes([10, 0, 0, 23])
+        frames.append((T0 + 12 + n, b"\xff" * 6 + mac + b"\x08\x06" + body))
     return sorted(frames, key=lambda f: f[0])
 
 
@@ -125,7 +131,12 @@ def test_fast_paths_agree_with_the_dissector(
     assert classic == careful
     assert handler == careful
     names = Counter(json.loads(r)[1].get("anomaly.name") for r in careful)
-    for expected in ("tcp_seq_jump", "tcp_data_after_close", "ip_header_anomaly"):
+    for expected in (
+        "tcp_seq_jump",
+        "tcp_data_after_close",
+        "ip_header_anomaly",
+        "arp_binding_change",
+    ):
         assert names[expected], names
     assert sum(1 for r in careful if r.startswith('["flow"')) >= 6
 

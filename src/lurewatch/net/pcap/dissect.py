@@ -13,6 +13,7 @@ import struct
 
 from lurewatch.net.pcap import headers
 from lurewatch.net.pcap.application import Application
+from lurewatch.net.pcap.arp import ETHERTYPE_ARP
 from lurewatch.net.pcap.flow import OTHER_IDLE, TCP_IDLE, UDP_IDLE, Flow, looks_like_reply
 from lurewatch.net.pcap.fragments import Datagram, Fragments
 from lurewatch.net.pcap.icmp import icmp_packet
@@ -54,6 +55,8 @@ class Dissector:
             version, off, kind = ip_start(link, data, base, fend)
             if not version:
                 self.non_ip += 1
+                if kind == ETHERTYPE_ARP:
+                    self.table.arp(data, off, fend, caplen < wirelen, number, ts)
                 if link == ETHERNET:
                     self.table.frame(data, base, fend, off, kind, caplen < wirelen, number, ts)
                 return

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from lurewatch.net.pcap.application import Application
+from lurewatch.net.pcap.arp import ArpWatch
 from lurewatch.net.pcap.flow import Flow, FlowKey, wire
 from lurewatch.net.pcap.frames import ethernet_problem, frame_row
 from lurewatch.net.pcap.rows import anomaly_rows, flow_id, flow_row, orphan_row
@@ -47,6 +48,7 @@ class FlowTable:
         # While a tunnel's inner packet is analysed: the tunnel flow and what it carried, given
         # to the flows that packet starts (lurewatch.net.pcap.tunnels).
         self.carrier: tuple[Flow, Inner] | None = None
+        self.arp_watch = ArpWatch()
 
     def new(
         self,
@@ -142,6 +144,13 @@ class FlowTable:
             key = ("frame: " + problem, frame, b"")
             if key not in self.orphans and len(self.orphans) < MAX_ORPHANS:
                 self.orphans[key] = frame_row(frame, number, ts, problem, self.name)
+
+    def arp(self, data: bytes, off: int, fend: int, cut: bool, number: int, ts: float) -> None:
+        """An ARP message (lurewatch.net.pcap.arp): a finding is one row per address pair."""
+        found = self.arp_watch.message(data, off, fend, cut, ts)
+        if found is not None:
+            name, sender, target, detail = found
+            self.orphan(name, number, ts, sender, target, "arp", detail)
 
     def rows(self) -> Iterator[Item]:
         """Rows of the flows finished so far (each flow's row, then its findings)."""
