@@ -75,6 +75,7 @@ def discover(paths: list[str | Path], own: Collection[Path] = ()) -> Iterator[In
     `own` or under it (the store being written, its write-ahead log and its spill folder, which
     `lurewatch ingest .` finds in the folder it reads) are not inputs."""
     own = {o.resolve() for o in own}
+    own_names = {o.name for o in own}  # resolved only when a name matches: one stat, not many
     for p in paths:
         path = Path(p)
         if not path.exists():
@@ -97,7 +98,7 @@ def discover(paths: list[str | Path], own: Collection[Path] = ()) -> Iterator[In
         for f in sorted(path.rglob("*")):
             if not f.is_file() or f.name in SKIP_NAMES or f.name.startswith("."):
                 continue
-            if own and any(f.resolve().is_relative_to(o) for o in own):
+            if own_names.intersection(f.parts) and any(f.resolve().is_relative_to(o) for o in own):
                 continue
             if exports and any(f.is_relative_to(e) for e in exports):
                 continue

@@ -31,26 +31,9 @@ TRANSPORT_NAMES = {6: "tcp", 17: "udp", 1: "icmp", 58: "ipv6-icmp", 132: "sctp",
 # Ports that name a service although they are above 1023, for telling a reply from a request
 # when the first packet of a flow is all there is to go on.
 HIGH_SERVICE_PORTS = frozenset(
-    {
-        1194,
-        1433,
-        1812,
-        1813,
-        1900,
-        3306,
-        3389,
-        3478,
-        4500,
-        4789,
-        5060,
-        5353,
-        5355,
-        5432,
-        6081,
-        8080,
-        8443,
-    }
-) | frozenset(port for _, port in REGISTERED)
+    {1194, 1433, 1812, 1813, 1900, 3306, 3389, 3478, 4500, 4789, 5060, 5353, 5355, 5432,
+     6081, 8080, 8443}
+) | frozenset(port for _, port in REGISTERED)  # fmt: skip
 
 
 def is_service_port(port: int) -> bool:
