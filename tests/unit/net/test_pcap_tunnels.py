@@ -167,6 +167,7 @@ def test_a_udp_flow_on_another_port_is_not_a_tunnel(tmp_path: Path) -> None:
     [
         (b"\x88\x47" + struct.pack("!I", (100 << 12) | 64) + struct.pack("!I", (200 << 12) | 256 | 64), "MPLS"),
         (b"\x88\x64" + struct.pack("!BBHH", 0x11, 0, 0x1234, 0) + b"\x00\x21", "PPPoE"),
+        (b"\x88\x64" + struct.pack("!BBHH", 0x11, 0, 0x1234, 0) + b"\x21", "PPPoE, PPP's protocol field compressed"),
     ],
 )  # fmt: skip
 def test_ip_under_mpls_labels_and_pppoe_sessions(tmp_path: Path, head: bytes, name: str) -> None:

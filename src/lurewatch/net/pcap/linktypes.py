@@ -48,9 +48,11 @@ def _carried(ethertype: int, data: bytes, off: int, end: int) -> tuple[int, int,
     if ethertype == PPPOE_SESSION:
         if end - off < 8:
             return 0, off, ethertype
-        protocol = (data[off + 6] << 8) | data[off + 7]
+        protocol, start = (data[off + 6] << 8) | data[off + 7], off + 8
+        if data[off + 6] & 1:  # the protocol field compressed to its odd low byte (RFC 1661)
+            protocol, start = data[off + 6], off + 7
         version = 4 if protocol == PPP_IPV4 else 6 if protocol == PPP_IPV6 else 0
-        return version, off + 8, ethertype
+        return version, start, ethertype
     for _ in range(MAX_MPLS_LABELS):
         if end - off < 4:
             return 0, off, ethertype
