@@ -258,7 +258,12 @@ def geneve(inner: bytes, protocol: int = 0x6558, vni: int = 7, options: bytes = 
 
 
 def gre(
-    inner: bytes, protocol: int, key: int | None = None, seq: int | None = None, csum: bool = False
+    inner: bytes,
+    protocol: int,
+    key: int | None = None,
+    seq: int | None = None,
+    csum: bool = False,
+    sensor: str = SENSOR_A,
 ) -> bytes:
     """A GRE packet (RFC 2784/2890) with the optional fields asked for."""
     flags, fields = 0, b""
@@ -272,13 +277,13 @@ def gre(
         flags |= 0x1000
         fields += struct.pack("!I", seq)
     body = struct.pack("!HH", flags, protocol) + fields + inner
-    ip = dpkt.ip.IP(src=_addr(SENSOR_A), dst=_addr(SENSOR_B), p=47, ttl=64, data=body)
+    ip = dpkt.ip.IP(src=_addr(sensor), dst=_addr(SENSOR_B), p=47, ttl=64, data=body)
     return ether(bytes(ip))
 
 
-def erspan2(frame: bytes, session: int, seq: int = 1) -> bytes:
+def erspan2(frame: bytes, session: int, seq: int = 1, sensor: str = SENSOR_A) -> bytes:
     head = struct.pack("!HHI", 0x1000, session & 0x3FF, 0)  # version 1 (type II), session
-    return gre(head + frame, 0x88BE, seq=seq)
+    return gre(head + frame, 0x88BE, seq=seq, sensor=sensor)
 
 
 def erspan3(frame: bytes, session: int, platform: bool = False) -> bytes:

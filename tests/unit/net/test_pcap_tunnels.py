@@ -5,7 +5,9 @@ own, named by its protocol, and each flow inside names the tunnel it came throug
 from __future__ import annotations
 
 import json
+import socket
 import struct
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,7 @@ from pcapkit import (
     Conversation,
     Frame,
     Result,
+    analyse,
     capture,
     erspan2,
     erspan3,
@@ -31,8 +34,11 @@ from pcapkit import (
     ip_in_ip,
     tls_client_hello,
     vxlan,
+    write_pcap,
+    write_pcapng,
 )
 
+from lurewatch.net.pcap import Shard, read_pcap
 from lurewatch.net.pcap.tunnels import KEY_NAMES
 from lurewatch.net.ports import TUNNEL_PROTOCOLS
 
@@ -72,8 +78,9 @@ def assert_whole_connection(
     assert {k: inside[k] for k in SAME} == {k: plain[k] for k in SAME}
     assert inside["network.protocol"] == "tls"
     assert inside["destination.domain"] == "inside.example"
-    extra = json.loads(inside["event.extra"])
-    assert extra["tunnel"]["flow.id"] == tunnel["flow.id"]
+    found = json.loads(inside["event.extra"])["tunnel"]
+    ends = (found["source.ip"], found["destination.ip"], found.get("destination.port"))
+    assert ends == (tunnel["source.ip"], tunnel["destination.ip"], tunnel["destination.port"])
     assert tunnel["source.packets"] == 8 and tunnel["destination.ip"] == SENSOR_B
 
 
@@ -183,3 +190,61 @@ def test_ip_under_mpls_labels_and_pppoe_sessions(tmp_path: Path, head: bytes, na
 
 def test_the_tunnel_kinds_are_those_the_n3_analytics_leave_out() -> None:
     assert set(KEY_NAMES) | {"ip-in-ip"} == TUNNEL_PROTOCOLS
+
+
+def shared_rows(path: Path, parts: int) -> list[dict[str, Any]]:
+    rows = []
+    for part in range(parts):
+        for item in read_pcap(path, Counter(), shard=Shard(part, parts)):
+            assert isinstance(item, tuple), item
+            rows.append(item[1])
+    return rows
+
+
+def test_a_conversation_mirrored_from_two_switches_stays_whole_in_shares(
+    tmp_path: Path,
+) -> None:
+    """Each direction comes through its own ERSPAN session from its own switch: the packets
+    go to the reader of the addresses inside, so no reader sees half a connection."""
+    frames = []
+    for ts, frame in web():
+        from_client = frame[26:30] == socket.inet_aton(CLIENT)
+        switch = "172.16.0.1" if from_client else "172.16.0.3"
+        frames.append((ts, erspan2(frame, session=1 if from_client else 2, sensor=switch)))
+    path = write_pcap(tmp_path / "t.pcap", frames)
+    one = analyse(path)
+    for parts in (2, 3):
+        rows = shared_rows(path, parts)
+        inside = [r for r in rows if r.get("source.ip") == CLIENT]
+        assert len(inside) == 1 and inside[0]["flow.state"] == "SF", inside
+        assert not [r for r in rows if "anomaly.name" in r]
+    assert not one.anomalies and [f["source.ip"] for f in one.flows].count(CLIENT) == 1
+
+
+@pytest.mark.parametrize("kind", ["pcap", "big-endian pcap", "pcapng"])
+def test_a_tunnel_carrying_many_pairs_is_counted_per_share(tmp_path: Path, kind: str) -> None:
+    """One VXLAN tunnel, conversations of many address pairs inside: every conversation is
+    whole in its reader; the tunnel's own flow is split between readers, its packets summed."""
+    frames = []
+    for n in range(6):
+        c = web(client=f"10.8.0.{n + 1}")
+        frames += [(ts + n, vxlan(f, sport=51000)) for ts, f in c]
+    frames.sort()
+    if kind == "pcapng":
+        path = write_pcapng(tmp_path / "t.pcapng", [(0, ts, f) for ts, f in frames], [1])
+    else:
+        path = write_pcap(tmp_path / "t.pcap", frames, big_endian=kind.startswith("big"))
+    one = analyse(path)
+
+    def inner(rows: list[dict[str, Any]]) -> list[str]:
+        kept = [r for r in rows if r.get("network.protocol") != "vxlan"]
+        return sorted(json.dumps(r, default=str, sort_keys=True) for r in kept)
+
+    def tunnel_packets(rows: list[dict[str, Any]]) -> int:
+        return sum(r["source.packets"] for r in rows if r.get("network.protocol") == "vxlan")
+
+    whole = one.flows + one.anomalies
+    shared = shared_rows(path, 2)
+    assert inner(shared) == inner(whole)
+    assert tunnel_packets(shared) == tunnel_packets(whole) == len(frames)
+    assert len([r for r in shared if r.get("network.protocol") == "vxlan"]) == 2

@@ -25,6 +25,7 @@ from typing import BinaryIO
 from lurewatch.net.pcap.compressed import open_capture, stream_damage
 from lurewatch.net.pcap.linktypes import ETHERNET, SUPPORTED_LINK_TYPES
 from lurewatch.net.pcap.shard import ETHER_PAIR, Shard, pair_of
+from lurewatch.net.pcap.tunnels import UDP_TUNNEL_PORTS
 from lurewatch.readers.records import Reject
 
 # Bytes read at a time. Small enough that a chunk just read is still in the CPU's cache when the
@@ -246,11 +247,22 @@ class CaptureReader:
                                 pos += blen
                                 continue
                         if shard is not None:
-                            # Ethernet, IPv4, not ICMP: the pair's bytes at fixed places
-                            if link == ETHERNET and caplen >= 34:
-                                type_hi, type_lo, proto, last_a, last_b = ether_pair(buf, pos + 28)
-                                if type_hi == 8 and type_lo == 0 and proto != 1:
-                                    pair = last_a ^ last_b
+                            # Ethernet, IPv4, TCP or UDP, no tunnel: the pair's bytes at fixed
+                            # places (ETHER_PAIR)
+                            if link == ETHERNET and caplen >= 38:
+                                th, tl, vhl, proto, a, b, sp, dp = ether_pair(buf, pos + 28)
+                                if (
+                                    th == 8
+                                    and tl == 0
+                                    and vhl == 0x45
+                                    and (
+                                        proto == 6
+                                        or proto == 17
+                                        and sp not in UDP_TUNNEL_PORTS
+                                        and dp not in UDP_TUNNEL_PORTS
+                                    )
+                                ):
+                                    pair = a ^ b
                                 else:
                                     pair = pair_of(buf, pos + 28, caplen, link)
                             else:

@@ -41,6 +41,7 @@ from lurewatch.net.pcap.tcp import (
     seq_check,
     tcp_packet,
 )
+from lurewatch.net.pcap.tunnels import UDP_TUNNEL_PORTS
 
 
 def classic_packets(
@@ -68,7 +69,13 @@ def classic_packets(
     order = records.record.format[0]
     view = struct.Struct(order + "8xII" + ETHER_PAIR.format.lstrip("!<>=@")).unpack_from
     unpack_time = struct.Struct(order + "II").unpack_from
-    view_size = 16 + 34
+    # The view reads the frame's ports in the file's byte order, not the network's: a
+    # little-endian file sees each tunnel port with its two bytes swapped.
+    tunnel_ports = frozenset(
+        int.from_bytes(port.to_bytes(2, "big"), "little" if order == "<" else "big")
+        for port in UDP_TUNNEL_PORTS
+    )
+    view_size = 16 + ETHER_PAIR.size
     number = snapped = 0
     ts = 0.0
     buf, pos = b"", 0
@@ -79,7 +86,18 @@ def classic_packets(
             first_in_chunk = number
             while pos + 16 <= end_buf:
                 if shares > 1 and pos + view_size <= end_buf:
-                    caplen, wirelen, type_hi, type_lo, ip_proto, last_a, last_b = view(buf, pos)
+                    (
+                        caplen,
+                        wirelen,
+                        type_hi,
+                        type_lo,
+                        vhl,
+                        ip_proto,
+                        last_a,
+                        last_b,
+                        sport,
+                        dport,
+                    ) = view(buf, pos)
                     sec = -1  # read below, for a packet of this share
                 else:
                     sec, frac, caplen, wirelen = unpack_record(buf, pos)
@@ -92,12 +110,19 @@ def classic_packets(
                     break
                 number += 1
                 if shares > 1:
-                    # Ethernet, IPv4, not ICMP: the pair's two bytes at fixed places (pair_of)
+                    # Ethernet, IPv4, TCP or UDP, no tunnel: the pair's bytes at fixed places
+                    # (ETHER_PAIR)
                     if (
                         type_hi == 8
                         and type_lo == 0
-                        and ip_proto != 1
-                        and caplen >= 34
+                        and vhl == 0x45
+                        and (
+                            ip_proto == 6
+                            or ip_proto == 17
+                            and sport not in tunnel_ports
+                            and dport not in tunnel_ports
+                        )
+                        and caplen >= 38
                         and ethernet
                     ):
                         pair = last_a ^ last_b

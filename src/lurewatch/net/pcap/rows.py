@@ -61,8 +61,15 @@ def flow_id(f: Flow) -> str:
 
 
 def tunnel_of(tunnel: Flow, inner: Inner) -> dict[str, Any]:
-    """What a flow seen inside a tunnel says of it: its kind, its flow and its segment."""
-    found: dict[str, Any] = {"type": inner.kind, "flow.id": flow_id(tunnel)}
+    """What a flow seen inside a tunnel says of it: its kind, its ends (the tunnel's flow has
+    them, whatever part of the capture a reader was given), and its segment or session."""
+    found: dict[str, Any] = {
+        "type": inner.kind,
+        "source.ip": ip_text(tunnel.oip),
+        "destination.ip": ip_text(tunnel.rip),
+    }
+    if _has_ports(tunnel.proto):
+        found["source.port"], found["destination.port"] = tunnel.oport, tunnel.rport
     if inner.key is not None:
         found[KEY_NAMES[inner.kind]] = inner.key
     return found

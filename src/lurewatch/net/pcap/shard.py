@@ -17,6 +17,10 @@ Where the result differs from a single reader's, and why it is left so:
   ICMP header) must; the check of the packet it quotes may then miss the flow. ICMP errors
   are small enough never to be fragmented in practice.
 - Each reader keeps its own cap on findings that belong to no flow.
+- A tunnel's packet goes by the addresses of the packet inside it (lurewatch.net.pcap.tunnels):
+  a conversation mirrored from two places (its two directions through two tunnels, as ERSPAN
+  from two switches delivers them) stays whole in one reader. The tunnel's own flow is then
+  counted per reader, in more flow rows.
 """
 
 from __future__ import annotations
@@ -26,11 +30,15 @@ from typing import NamedTuple
 
 from lurewatch.net.pcap.headers import walk_ipv6
 from lurewatch.net.pcap.linktypes import ip_start
+from lurewatch.net.pcap.tunnels import IP_TUNNEL_PROTOCOLS, MAX_DEPTH, inner_frame
 
-# The bytes of an Ethernet frame that decide the share of an IPv4 packet that is not ICMP (the
-# common case of pair_of, read in one unpack by the packet loops): the Ethernet type, the IP
-# protocol, and the last bytes of the two addresses.
-ETHER_PAIR = struct.Struct("!12xBB9xB5xB3xB")
+# The bytes of an Ethernet frame that decide the share of a plain TCP or UDP packet over IPv4
+# (the common case of pair_of, read in one unpack by the packet loops): the Ethernet type, the
+# IP version and header length, the protocol, the last bytes of the two addresses, and the
+# two ports. The loops take the addresses' bytes as the pair for type 0x0800, header 0x45,
+# TCP, or UDP with neither port a tunnel's (UDP_TUNNEL_PORTS); anything else goes to pair_of,
+# which opens tunnels as the Dissector does.
+ETHER_PAIR = struct.Struct("!12xBBB8xB5xB3xBHH")
 _ICMP4_ERRORS = frozenset({3, 4, 5, 11, 12})  # unreachable, quench, redirect, time, parameter
 _ICMP6_ERRORS = frozenset({1, 2, 3, 4})
 
@@ -40,15 +48,31 @@ class Shard(NamedTuple):
     parts: int
 
 
-def pair_of(data: bytes, base: int, caplen: int, link: int) -> int:
+def pair_of(data: bytes, base: int, caplen: int, link: int, depth: int = 0) -> int:
     """A number that is the same for every packet between two addresses, whichever way it
-    goes, and for the ICMP errors that quote them; 0 for a frame without an IP header.
+    goes, and for the ICMP errors that quote them; 0 for a frame without an IP header. A
+    tunnel's packet has the number of the packet inside, as the Dissector opens it.
     (The XOR of the addresses' last bytes: the bytes that vary most between hosts.)"""
     end = base + caplen
     version, off, _ = ip_start(link, data, base, end)
     if version == 4 and off + 20 <= end:
         a, b = data[off + 15], data[off + 19]
         vhl = data[off]
+        proto = data[off + 9]
+        if (
+            (proto == 17 or proto in IP_TUNNEL_PROTOCOLS)
+            and depth < MAX_DEPTH
+            and vhl >> 4 == 4
+            and vhl & 15 >= 5
+            and not (data[off + 6] & 0x3F or data[off + 7])  # a fragment is not opened
+        ):
+            # Where the IP packet ends, as the Dissector has it (a length below the header's
+            # own is not believed: the frame's end is).
+            total = (data[off + 2] << 8) | data[off + 3]
+            stop = end if total < (vhl & 15) * 4 else min(end, off + total)
+            inner = inner_frame(proto, data, off + (vhl & 15) * 4, stop)
+            if inner is not None:
+                return pair_of(data, inner.offset, stop - inner.offset, inner.link, depth + 1)
         # A well-formed ICMP header, not fragmented: every fragment of a datagram must go
         # where the first goes (a malformed header is judged by the addresses alone).
         if (
@@ -65,6 +89,15 @@ def pair_of(data: bytes, base: int, caplen: int, link: int) -> int:
     if version == 6 and off + 40 <= end:
         a, b = data[off + 23], data[off + 39]
         walk = walk_ipv6(data, off + 40, data[off + 6], end)  # past any extension headers
+        if (
+            (walk.proto == 17 or walk.proto in IP_TUNNEL_PROTOCOLS)
+            and depth < MAX_DEPTH
+            and walk.fragment is None
+        ):
+            stop = min(end, off + 40 + ((data[off + 4] << 8) | data[off + 5]))
+            inner = inner_frame(walk.proto, data, walk.offset, stop)
+            if inner is not None:
+                return pair_of(data, inner.offset, stop - inner.offset, inner.link, depth + 1)
         icmp = walk.offset
         quoted = icmp + 8
         if (
