@@ -24,6 +24,7 @@ from typing import BinaryIO
 
 from lurewatch.net.pcap.compressed import open_capture, stream_damage
 from lurewatch.net.pcap.linktypes import ETHERNET, SUPPORTED_LINK_TYPES
+from lurewatch.net.pcap.pcapng_interface import TIME_MAX, TIME_MIN, interface, safe_high_word
 from lurewatch.net.pcap.shard import ETHER_PAIR, Shard, pair_of
 from lurewatch.net.pcap.tunnels import UDP_TUNNEL_PORTS
 from lurewatch.readers.records import Reject
@@ -43,10 +44,6 @@ PCAP_MAGICS = {
 PCAPNG_MAGIC = b"\x0a\x0d\x0d\x0a"
 
 SHB, IDB, SPB, EPB, OLD_PB = 0x0A0D0D0A, 1, 3, 6, 2
-# The times a row can hold (years 1 to 9999, in seconds from 1970). A pcapng time stamp has 64
-# bits, so a damaged one can lie far outside; a classic pcap's 32-bit seconds cannot.
-TIME_MIN, TIME_MAX = -62_135_596_800.0, 253_402_300_799.0
-
 # What a packet is handed to: (the chunk's bytes, the frame's offset in them, captured length,
 # wire length, link type, packet number from 1, time in seconds)
 PacketHandler = Callable[[bytes, int, int, int, int, int, float], None]
@@ -186,7 +183,7 @@ class CaptureReader:
         # most blocks are these, read in one unpack.
         epb = struct.Struct("<IIIIIII")
         # per interface: link type, seconds per timestamp unit, offset seconds, supported, and
-        # the high word of a time stamp below which its time is surely in range (_safe_high)
+        # the high word of a time stamp below which its time is surely in range (safe_high_word)
         interfaces: list[tuple[int, float, float, bool, int]] = []
         buf = magic + fh.read(CHUNK)
         base = pos = number = snapped = handed = 0
@@ -291,9 +288,11 @@ class CaptureReader:
                             handle(buf, pos + 12, caplen, wirelen, interfaces[0][0], number, 0.0)
                             handed += 1
                     elif btype == IDB:
-                        link, scale, shift = _interface(buf[pos + 8 : pos + blen - 4], order)
+                        link, scale, shift = interface(buf[pos + 8 : pos + blen - 4], order)
                         supported = link in SUPPORTED_LINK_TYPES
-                        interfaces.append((link, scale, shift, supported, _safe_high(scale, shift)))
+                        interfaces.append(
+                            (link, scale, shift, supported, safe_high_word(scale, shift))
+                        )
                     pos += blen
                 if handed:
                     self.packets += handed
@@ -382,30 +381,3 @@ def _read_on(fh: BinaryIO, seekable: bool, base: int, buf: bytes, pos: int) -> b
     if not chunk:
         return None
     return buf[pos:] + chunk if left else chunk
-
-
-def _safe_high(scale: float, shift: float) -> int:
-    """The high 32 bits of a time stamp below which the time it gives, at `scale` seconds a
-    unit plus `shift`, certainly lies within TIME_MIN..TIME_MAX (0: check every one)."""
-    if shift < 0 or shift > TIME_MAX or scale <= 0:
-        return 0
-    return max(0, (int((TIME_MAX - shift) / scale) >> 32) - 1)  # (a word short: rounding)
-
-
-def _interface(body: bytes, order: str) -> tuple[int, float, float]:
-    """(link type, seconds per timestamp unit, offset seconds) of an interface description."""
-    link = struct.unpack_from(order + "H", body, 0)[0]
-    scale, shift = 1e-6, 0.0
-    pos = 8
-    while pos + 4 <= len(body):
-        code, length = struct.unpack_from(order + "HH", body, pos)
-        value = body[pos + 4 : pos + 4 + length]
-        if code == 0:
-            break
-        if code == 9 and length >= 1:  # if_tsresol: power of 10, or of 2 with the top bit
-            r = value[0]
-            scale = 2.0 ** -(r & 0x7F) if r & 0x80 else 10.0**-r
-        elif code == 14 and length == 8:  # if_tsoffset: seconds added to every timestamp
-            shift = float(struct.unpack(order + "q", value)[0])
-        pos += 4 + ((length + 3) & ~3)
-    return link, scale, shift
