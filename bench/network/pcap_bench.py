@@ -2,10 +2,11 @@
 
     python bench/network/pcap_bench.py [FILE.pcap] [--packets 1200000] [--no-tshark]
                                        [--no-payload] [--no-yardsticks] [--repeat N]
-                                       [--pcapng]
+                                       [--pcapng] [--vxlan]
 
 Without FILE a capture is generated (bench/network/pcap_generate.py) in a temporary folder,
-as classic pcap or, with `--pcapng`, as the pcapng that dumpcap and Wireshark write.
+as classic pcap or, with `--pcapng`, as the pcapng that dumpcap and Wireshark write; with
+`--vxlan`, every frame mirrored in VXLAN (a cloud traffic mirroring session).
 lurewatch runs in a child process so its peak RSS is its own; tshark runs
 `tshark -r FILE -q -z conv,tcp` when it is installed. lurewatch is timed in one process, then
 in `--processes` (default: one per CPU), each its share of the address pairs, as ingest
@@ -124,6 +125,7 @@ def main() -> None:
     parser.add_argument("--no-payload", action="store_true")
     parser.add_argument("--no-yardsticks", action="store_true", help="skip the plain loops")
     parser.add_argument("--pcapng", action="store_true", help="generate the capture as pcapng")
+    parser.add_argument("--vxlan", action="store_true", help="generate it mirrored in VXLAN")
     parser.add_argument(
         "--processes", type=int, default=os.cpu_count() or 1,
         help="also time the capture analysed by this many processes (ingest's way)",
@@ -144,7 +146,7 @@ def main() -> None:
             from pcap_generate import write
 
             path = Path(tmp) / ("bench.pcapng" if args.pcapng else "bench.pcap")
-            write(path, args.packets, 7, args.pcapng)
+            write(path, args.packets, 7, args.pcapng, args.vxlan)
         packets = count_packets(path)
         print(f"capture: {path} ({path.stat().st_size / 1e6:.0f} MB, {packets:,} packets)")
         shark = None if args.no_tshark else run_tshark(path)

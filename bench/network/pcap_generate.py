@@ -1,11 +1,16 @@
 """A large, realistic capture for benchmarking packet analysis: deterministic, written raw.
 
     python bench/network/pcap_generate.py OUT.pcap [--packets 1200000] [--seed 7] [--pcapng]
+                                                   [--vxlan]
 
 Traffic: many interleaved TCP connections (handshake, HTTP on 80, TLS on 443, SSH on 22,
 request/response exchanges, FIN close), DNS queries and answers over UDP, some NTP, pings,
 and a sprinkling of anomalies (SYN+FIN scans, RSTs to nothing, data after close). Headers
 are packed with struct and written straight to the file (no packet objects).
+
+With `--vxlan` every frame arrives mirrored inside VXLAN, as AWS Traffic Mirroring delivers a
+cloud network's traffic: between two mirror endpoints, the UDP source port a hash of the
+conversation's addresses, VNI 5001.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import argparse
 import random
 import struct
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -190,13 +196,24 @@ def frames(rng: random.Random, count: int) -> Iterator[Frame]:
             yield frame
 
 
+MIRROR_SOURCE, MIRROR_TARGET = bytes([172, 31, 0, 10]), bytes([172, 31, 0, 20])
+VXLAN_HEAD = struct.pack("!B3s3sB", 0x08, bytes(3), (5001).to_bytes(3, "big"), 0)
+
+
+def mirrored(frame: bytes, n: int) -> bytes:
+    """`frame` inside VXLAN from the mirror source to its target."""
+    a, b = frame[26:30], frame[30:34]  # the inner IPv4 addresses, either way the same port
+    sport = 49152 + (zlib.crc32(min(a, b) + max(a, b)) & 0x3FFF)
+    return ipv4(MIRROR_SOURCE, MIRROR_TARGET, 17, udp(sport, 4789, VXLAN_HEAD + frame), n)
+
+
 def _pcapng_block(btype: int, body: bytes) -> bytes:
     body += b"\x00" * (-len(body) % 4)
     size = len(body) + 12
     return struct.pack("<II", btype, size) + body + struct.pack("<I", size)
 
 
-def write(path: Path, count: int, seed: int, pcapng: bool = False) -> None:
+def write(path: Path, count: int, seed: int, pcapng: bool = False, vxlan: bool = False) -> None:
     """The capture as classic pcap, or as pcapng (one Ethernet interface, microsecond time
     stamps, an Enhanced Packet Block per packet: what dumpcap and Wireshark write)."""
     rng = random.Random(seed)
@@ -213,6 +230,8 @@ def write(path: Path, count: int, seed: int, pcapng: bool = False) -> None:
             fh.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
         for n, (src, dst, proto, body) in enumerate(frames(rng, count)):
             frame = ipv4(src, dst, proto, body, n)
+            if vxlan:
+                frame = mirrored(frame, n)
             ts = t0 + n * step
             sec = int(ts)
             micros = int((ts - sec) * 1e6)
@@ -241,8 +260,9 @@ def main() -> None:
     parser.add_argument("--packets", type=int, default=1_200_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--pcapng", action="store_true", help="write pcapng instead of pcap")
+    parser.add_argument("--vxlan", action="store_true", help="every frame mirrored in VXLAN")
     args = parser.parse_args()
-    write(args.out, args.packets, args.seed, args.pcapng)
+    write(args.out, args.packets, args.seed, args.pcapng, args.vxlan)
     print(f"wrote {args.packets:,} packets to {args.out} ({args.out.stat().st_size / 1e6:.0f} MB)")
 
 
