@@ -105,6 +105,9 @@ def test_malformed_arp_is_reported(tmp_path: Path, message: bytes, says: str) ->
     r = capture(tmp_path, frames((0, ROUTER_MAC, message)))
     (found,) = r.anomalies
     assert found["anomaly.name"] == "protocol_malformed" and says in str(found["anomaly.detail"])
+    # its addresses cannot be read: the row names the sender by its MAC
+    assert found["source.ip"] is None and found["network.transport"] == "arp"
+    assert "from 02:00:00:00:00:01" in str(found["anomaly.detail"])
 
 
 def test_arp_cut_by_the_snap_length_is_not_malformed(tmp_path: Path) -> None:

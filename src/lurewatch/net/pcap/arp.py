@@ -34,8 +34,8 @@ _NO_IP = bytes(4)
 
 class Finding(NamedTuple):
     name: str  # in lurewatch.net.anomalies
-    sender: bytes  # the IP address the message is about (its sender's), or 0.0.0.0
-    target: bytes
+    sender: bytes | None  # the IP address the message is about (its sender's); None: unread
+    target: bytes | None
     detail: str
 
 
@@ -54,7 +54,7 @@ class ArpWatch:
         if fend - off < HEAD.size:
             # (an empty one breaks 802.3 first, and is reported as such: lurewatch.net.pcap.frames)
             return None if cut or fend == off else Finding(
-                "protocol_malformed", _NO_IP, _NO_IP,
+                "protocol_malformed", None, None,
                 f"ARP message of {fend - off} bytes, shorter than its 8-byte header (RFC 826)",
             )  # fmt: skip
         htype, ptype, hlen, plen, op = HEAD.unpack_from(data, off)
@@ -63,14 +63,14 @@ class ArpWatch:
         if hlen != 6 or plen != 4:
             return Finding(
                 "protocol_malformed",
-                _NO_IP,
-                _NO_IP,
+                None,
+                None,
                 f"ARP for Ethernet and IPv4 with address lengths {hlen} and {plen}, not 6 and 4 "
                 "(RFC 826)",
             )
         if fend - off < HEAD.size + BODY.size:
             return None if cut else Finding(
-                "protocol_malformed", _NO_IP, _NO_IP,
+                "protocol_malformed", None, None,
                 f"ARP message of {fend - off} bytes, shorter than the 28 its lengths need",
             )  # fmt: skip
         sha, spa, _, tpa = BODY.unpack_from(data, off + HEAD.size)

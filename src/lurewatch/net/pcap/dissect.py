@@ -56,7 +56,8 @@ class Dissector:
             if not version:
                 self.non_ip += 1
                 if kind == ETHERTYPE_ARP:
-                    self.table.arp(data, off, fend, caplen < wirelen, number, ts)
+                    macs = data[base : base + 12] if link == ETHERNET else b""
+                    self.table.arp(data, macs, off, fend, caplen < wirelen, number, ts)
                 if link == ETHERNET:
                     self.table.frame(data, base, fend, off, kind, caplen < wirelen, number, ts)
                 return

@@ -56,28 +56,36 @@ def _mac(raw: bytes) -> str:
     return ":".join(f"{b:02x}" for b in raw)
 
 
-def frame_row(frame: bytes, number: int, ts: float, detail: str, path: str) -> dict[str, Any]:
+def frame_row(
+    frame: bytes,
+    number: int,
+    ts: float,
+    detail: str,
+    path: str,
+    name: str = ANOMALY,
+    transport: str | None = None,
+) -> dict[str, Any]:
     """A net_anomaly row for a frame with no IP addresses: the MACs are named in the detail."""
     if len(frame) >= 12:
         detail = f"{detail} (from {_mac(frame[6:12])} to {_mac(frame[:6])})"
     return {
         # With the packet's time: packet numbers start again in every capture.
         "event.id": event_id(
-            "net_anomaly", "pcap", "frame", ANOMALY, str(number), str(round(ts * 1e6)), detail
+            "net_anomaly", "pcap", "frame", name, str(number), str(round(ts * 1e6)), detail
         ),
         "@timestamp": utc(ts),
         "log.file.path": path,
         "log.offset": number,
         "observer.type": "pcap",
         "flow.id": None,
-        "network.transport": None,
+        "network.transport": transport,
         "source.ip": None,
         "source.port": None,
         "destination.ip": None,
         "destination.port": None,
-        "anomaly.name": ANOMALY,
-        "anomaly.clause": clause_of(ANOMALY),
-        "anomaly.sensor_name": ANOMALY,
+        "anomaly.name": name,
+        "anomaly.clause": clause_of(name),
+        "anomaly.sensor_name": name,
         "anomaly.detail": detail,
         "network.protocol": None,
         "anomaly.expected_protocol": None,

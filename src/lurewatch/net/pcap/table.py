@@ -145,12 +145,22 @@ class FlowTable:
             if key not in self.orphans and len(self.orphans) < MAX_ORPHANS:
                 self.orphans[key] = frame_row(frame, number, ts, problem, self.name)
 
-    def arp(self, data: bytes, off: int, fend: int, cut: bool, number: int, ts: float) -> None:
-        """An ARP message (lurewatch.net.pcap.arp): a finding is one row per address pair."""
+    def arp(
+        self, data: bytes, frame: bytes, off: int, fend: int, cut: bool, number: int, ts: float
+    ) -> None:
+        """An ARP message (lurewatch.net.pcap.arp): a finding is one row per address pair, or
+        per problem and sender MAC (`frame`: the Ethernet addresses, when the link has them)
+        when the message's addresses cannot be read."""
         found = self.arp_watch.message(data, off, fend, cut, ts)
-        if found is not None:
-            name, sender, target, detail = found
+        if found is None:
+            return
+        name, sender, target, detail = found
+        if sender is not None and target is not None:
             self.orphan(name, number, ts, sender, target, "arp", detail)
+            return
+        key = ("arp: " + detail, frame[6:12], b"")
+        if key not in self.orphans and len(self.orphans) < MAX_ORPHANS:
+            self.orphans[key] = frame_row(frame, number, ts, detail, self.name, name, "arp")
 
     def rows(self) -> Iterator[Item]:
         """Rows of the flows finished so far (each flow's row, then its findings)."""
