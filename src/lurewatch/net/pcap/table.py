@@ -7,7 +7,7 @@ packet finds its flow with one dict lookup whichever way it travels. Finished fl
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from lurewatch.net.pcap.application import Application
@@ -122,9 +122,16 @@ class FlowTable:
     def orphan(
         self, name: str, number: int, ts: float, src: bytes, dst: bytes, transport: str, detail: str
     ) -> None:
-        key = (name, src, dst)
+        self._keep(
+            (name, src, dst),
+            lambda: orphan_row(name, number, ts, src, dst, transport, detail, self.name),
+        )
+
+    def _keep(self, key: tuple[str, bytes, bytes], row: Callable[[], dict[str, Any]]) -> None:
+        """A finding outside any flow: the first of its key is kept, up to MAX_ORPHANS (its
+        row is made only then)."""
         if key not in self.orphans and len(self.orphans) < MAX_ORPHANS:
-            self.orphans[key] = orphan_row(name, number, ts, src, dst, transport, detail, self.name)
+            self.orphans[key] = row()
 
     def frame(
         self,
@@ -141,9 +148,10 @@ class FlowTable:
         problem = ethernet_problem(kind, fend - off, fend - base, cut)
         if problem:
             frame = data[base : min(fend, base + 12)]
-            key = ("frame: " + problem, frame, b"")
-            if key not in self.orphans and len(self.orphans) < MAX_ORPHANS:
-                self.orphans[key] = frame_row(frame, number, ts, problem, self.name)
+            self._keep(
+                ("frame: " + problem, frame, b""),
+                lambda: frame_row(frame, number, ts, problem, self.name),
+            )
 
     def arp(
         self, data: bytes, frame: bytes, off: int, fend: int, cut: bool, number: int, ts: float
@@ -158,9 +166,10 @@ class FlowTable:
         if sender is not None and target is not None:
             self.orphan(name, number, ts, sender, target, "arp", detail)
             return
-        key = ("arp: " + detail, frame[6:12], b"")
-        if key not in self.orphans and len(self.orphans) < MAX_ORPHANS:
-            self.orphans[key] = frame_row(frame, number, ts, detail, self.name, name, "arp")
+        self._keep(
+            ("arp: " + detail, frame[6:12], b""),
+            lambda: frame_row(frame, number, ts, detail, self.name, name, "arp"),
+        )
 
     def rows(self) -> Iterator[Item]:
         """Rows of the flows finished so far (each flow's row, then its findings)."""
