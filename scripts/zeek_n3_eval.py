@@ -81,11 +81,8 @@ def evaluate_scenario(scenario: Path, learning_days: int) -> dict[str, Any]:
             "FROM flow"
         )
         local = sorted(
-            {
-                r["source.ip"]
-                for r in rows
-                if orjson.loads(r["event.extra"] or "{}").get("local_orig") in (True, "T")
-            }
+            r["source.ip"]
+            for r in store.rows('SELECT DISTINCT "source.ip" FROM flow WHERE "source.local"')
         )
         settings.organization.internal_networks += [
             f"{ip}/{128 if ':' in ip else 32}" for ip in local

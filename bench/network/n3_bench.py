@@ -97,7 +97,9 @@ SELECT
     CAST(800 + floor(v * 300000) AS BIGINT) AS "destination.bytes",
     CAST(4 + floor(v * 40) AS BIGINT) AS "source.packets",
     CAST(4 + floor(u * 200) AS BIGINT) AS "destination.packets",
-    'SF' AS "flow.state", 'ShADadFf' AS "flow.history", NULL AS "event.extra"
+    'SF' AS "flow.state", 'ShADadFf' AS "flow.history", 0 AS "flow.missed_bytes",
+    NULL AS "source.ip_bytes", NULL AS "destination.ip_bytes", NULL AS "source.local",
+    NULL AS "destination.local", NULL AS "event.extra"
 FROM c
 """
 

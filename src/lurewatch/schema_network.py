@@ -60,6 +60,11 @@ FLOW = cols(
     ("destination.packets", "BIGINT", ""),
     ("flow.state", "VARCHAR", "Zeek conn_state vocabulary (S0, SF, REJ, OTH, ...)"),
     ("flow.history", "VARCHAR", "Zeek history letters (ShADadFf ...)"),
+    ("flow.missed_bytes", "BIGINT", "bytes the sensor did not see (gaps in a TCP stream)"),
+    ("source.ip_bytes", "BIGINT", "IP bytes sent by the originator, headers included"),
+    ("destination.ip_bytes", "BIGINT", "IP bytes sent by the responder, headers included"),
+    ("source.local", "BOOLEAN", "the sensor counts the originator as local (Zeek local_orig)"),
+    ("destination.local", "BOOLEAN", "the sensor counts the responder as local (Zeek local_resp)"),
     ("event.extra", "VARCHAR", "JSON: the record's other fields (labels, unknown columns)"),
 )
 

@@ -124,6 +124,12 @@ def flow_rows(record: Record, h: Header) -> list[tuple[str, Row]]:
             h.transport, suricata_state, orig_flags, resp_flags, orig_packets, resp_packets
         ),
         "flow.history": history(orig_flags, resp_flags) if h.transport == "tcp" else None,
+        # Zeek's own counters; this sensor does not count them.
+        "flow.missed_bytes": None,
+        "source.ip_bytes": None,
+        "destination.ip_bytes": None,
+        "source.local": None,
+        "destination.local": None,
         "event.extra": _extra(record, flow, tcp),
     }
     out: list[tuple[str, Row]] = [(TABLE, row)]

@@ -156,6 +156,7 @@ _SQL_TYPES = {
     "int": "BIGINT",
     "port": "INTEGER",
     "double": "DOUBLE",
+    "bool": "BOOLEAN",  # T and F, as the record reader's (1 and 0 too)
 }
 # Element types of sets and vectors written as JSON lists, with the SQL type of an element (None:
 # text). Others (times, intervals, doubles) stay the field's text: rare in conn.log.
@@ -217,6 +218,12 @@ def _row_select(path: Path, h: ConnHeader) -> str:
             return q(name)
         return f"nullif({q(name)}, {lit(h.empty)})"
 
+    def count(name: str) -> str:
+        return f"TRY_CAST({col(name)} AS BIGINT)"
+
+    def flag(name: str) -> str:  # only a field typed bool is one, as in the record reader
+        return q(name) if types.get(name) == "bool" else "NULL"
+
     start_us = _micros(q("ts"))
     dur_us = _micros(col("duration")) if "duration" in types else "NULL"
     extra = _extra_json([(f, col(f), types[f]) for f in h.fields if f not in CONN_MAPPED], h)
@@ -237,13 +244,18 @@ def _row_select(path: Path, h: ConnHeader) -> str:
         "destination.ip": q("id.resp_h"),
         "destination.port": q("id.resp_p"),
         "destination.domain": "NULL",
-        "flow.duration": f"CAST({col('duration')} AS DOUBLE)",
-        "source.bytes": f"CAST({col('orig_bytes')} AS BIGINT)",
-        "destination.bytes": f"CAST({col('resp_bytes')} AS BIGINT)",
-        "source.packets": f"CAST({col('orig_pkts')} AS BIGINT)",
-        "destination.packets": f"CAST({col('resp_pkts')} AS BIGINT)",
+        "flow.duration": f"TRY_CAST({col('duration')} AS DOUBLE)",
+        "source.bytes": count("orig_bytes"),
+        "destination.bytes": count("resp_bytes"),
+        "source.packets": count("orig_pkts"),
+        "destination.packets": count("resp_pkts"),
         "flow.state": col("conn_state"),
         "flow.history": col("history"),
+        "flow.missed_bytes": count("missed_bytes"),
+        "source.ip_bytes": count("orig_ip_bytes"),
+        "destination.ip_bytes": count("resp_ip_bytes"),
+        "source.local": flag("local_orig"),
+        "destination.local": flag("local_resp"),
         "event.extra": extra,
     }
     return ", ".join(f"{values[c]} AS {q(c)}" for c in column_names("flow"))
@@ -280,12 +292,12 @@ def _extra_json(members: list[tuple[str, str, str]], h: ConnHeader) -> str:
 
 def _json_value(expr: str, zeek_type: str, h: ConnHeader) -> str:
     """A field's value as JSON text, as the record reader writes it. Integers are their own
-    text (to_json costs several times more, over millions of rows); T and F are booleans; a
+    text (to_json costs several times more, over millions of rows), and so are booleans; a
     set or vector of names or integers is a list (an unset element null, an empty one "")."""
     if zeek_type in ("count", "int", "port"):
         return f"CAST({expr} AS VARCHAR)"
     if zeek_type == "bool":
-        return f"CASE {expr} WHEN 'T' THEN 'true' WHEN 'F' THEN 'false' ELSE to_json({expr}) END"
+        return f"CAST({expr} AS VARCHAR)"  # true or false
     head, _, inner = zeek_type.partition("[")
     element = inner.removesuffix("]")
     if head in ("set", "vector", "table") and element in _LIST_ELEMENTS:

@@ -20,7 +20,14 @@ from lurewatch.ids import event_id
 from lurewatch.net.anomalies import clause_of
 from lurewatch.readers.zeek import ZeekRecord
 from lurewatch.readers.zeek_names import normalize_service, service_protocols, weird_anomaly
-from lurewatch.readers.zeek_values import integer, number, record_identity, text, time_value
+from lurewatch.readers.zeek_values import (
+    boolean,
+    integer,
+    number,
+    record_identity,
+    text,
+    time_value,
+)
 
 Row = dict[str, Any]
 _EPOCH = dt.datetime(1970, 1, 1)
@@ -44,6 +51,11 @@ CONN_MAPPED = frozenset(
         "history",
         "orig_pkts",
         "resp_pkts",
+        "missed_bytes",
+        "orig_ip_bytes",
+        "resp_ip_bytes",
+        "local_orig",
+        "local_resp",
     ]
 )
 
@@ -101,6 +113,11 @@ def conn_row(rec: ZeekRecord) -> Row:
         "destination.packets": integer(f.get("resp_pkts")),
         "flow.state": text(f.get("conn_state")),
         "flow.history": text(f.get("history")),
+        "flow.missed_bytes": integer(f.get("missed_bytes")),
+        "source.ip_bytes": integer(f.get("orig_ip_bytes")),
+        "destination.ip_bytes": integer(f.get("resp_ip_bytes")),
+        "source.local": boolean(f.get("local_orig")),
+        "destination.local": boolean(f.get("local_resp")),
         "event.extra": extra_json(f, CONN_MAPPED),
     }
 

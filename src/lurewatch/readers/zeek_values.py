@@ -30,6 +30,11 @@ def integer(value: Any) -> int | None:
         return None
 
 
+def boolean(value: Any) -> bool | None:
+    """A bool field: TSV's T and F arrive typed, JSON's true and false as they are."""
+    return value if isinstance(value, bool) else None
+
+
 def number(value: Any) -> float | None:
     if value is None or isinstance(value, bool):
         return None

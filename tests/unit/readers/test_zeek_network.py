@@ -143,6 +143,43 @@ def test_bulk_and_record_paths_store_the_same_flows(tmp_path: Path) -> None:
         assert orjson.loads(row["event.extra"]) == orjson.loads(other["event.extra"])
     tls = next(r for r in stored.values() if r["flow.id"] == "CAAA1")
     assert tls["network.protocol"] == "tls" and tls["source.packets"] == 14
+    # Zeek's standard counters and locality have columns of their own, not JSON.
+    assert tls["source.local"] is True and tls["flow.missed_bytes"] == 0
+    assert tls["destination.local"] is None and tls["source.ip_bytes"] is None
+    assert orjson.loads(tls["event.extra"]) == {"label": "Benign"}
+
+
+def test_zeek_counters_and_locality_are_columns_on_both_paths(tmp_path: Path) -> None:
+    """missed_bytes, orig_ip_bytes, resp_ip_bytes, local_orig and local_resp are typed columns
+    whichever path reads the log; a bool field only counts when the header types it bool."""
+    fields = [*FIELDS[:7], "missed_bytes", "orig_ip_bytes", "resp_ip_bytes", "local_orig",
+              "local_resp"]  # fmt: skip
+    base = conn_line("CCNT1", "S").split("\t")[:7]
+    head = conn_log([]).split("#fields")[0]
+    for types, values in (
+        (["count", "count", "count", "bool", "bool"], ["12", "612", "1040", "F", "T"]),
+        (["count", "string", "count", "string", "bool"], ["-", "612", "-", "T", "-"]),
+    ):
+        log = tmp_path / "conn.log"
+        log.write_text(
+            head
+            + "#fields\t" + "\t".join(fields) + "\n#types\t" + "\t".join(TYPES[:7] + types)
+            + "\n" + "\t".join([*base, *values]) + "\n"
+        )  # fmt: skip
+        (by_record,) = python_rows(log)
+        with Store(tmp_path / f"bulk{types[1]}.duckdb") as store:
+            result = bulk_load_conn(store, log)
+            assert result is not None and result.added == 1, result
+            (stored,) = store.rows("SELECT * FROM flow")
+        columns = ("flow.missed_bytes", "source.ip_bytes", "destination.ip_bytes",
+                   "source.local", "destination.local")  # fmt: skip
+        got = [stored[c] for c in columns]
+        assert got == [by_record[c] for c in columns]
+        assert stored["event.extra"] is None and by_record["event.extra"] is None
+        if types[1] == "count":
+            assert got == [12, 612, 1040, False, True]
+        else:  # a number written as text is still a number; a flag written as text is not one
+            assert got == [None, 612, None, None, None]
 
 
 def test_bulk_path_writes_sets_and_vectors_as_the_record_path_does(tmp_path: Path) -> None:
@@ -173,20 +210,22 @@ def test_bulk_path_writes_every_mix_of_set_and_unset_extra_fields_as_json(
     tmp_path: Path,
 ) -> None:
     """The extra fields' object opens with whichever field is the first set, whatever the mix."""
-    extras = [FIELDS.index(f) for f in ("local_orig", "missed_bytes", "tunnel_parents", "label")]
-    values = {"local_orig": "F", "missed_bytes": "7", "tunnel_parents": "CX9", "label": "Benign"}
-    rows = []
+    extras = {"seen": ("bool", "F"), "ip_proto": ("count", "7"),
+              "tunnel_parents": ("set[string]", "CX9"), "label": ("string", "Benign")}  # fmt: skip
+    head = conn_log([]).split("#fields")[0]
+    rows = [
+        "#fields\t" + "\t".join([*FIELDS[:7], *extras]),
+        "#types\t" + "\t".join([*TYPES[:7], *(t for t, _ in extras.values())]),
+    ]
     for mask in range(1 << len(extras)):
-        parts = conn_line(f"CMIX{mask}", "ShADadFf").split("\t")
-        for bit, at in enumerate(extras):
-            parts[at] = values[FIELDS[at]] if mask >> bit & 1 else "-"
-        rows.append("\t".join(parts))
+        values = [v if mask >> bit & 1 else "-" for bit, (_, v) in enumerate(extras.values())]
+        rows.append("\t".join([*conn_line(f"CMIX{mask}", "S").split("\t")[:7], *values]))
     log = tmp_path / "conn.log"
-    log.write_text(conn_log(rows))
+    log.write_text(head + "\n".join(rows) + "\n")
     by_record = {r["flow.id"]: r["event.extra"] for r in python_rows(log)}
     with Store(tmp_path / "bulk.duckdb") as store:
         result = bulk_load_conn(store, log)
-        assert result is not None and result.added == len(rows), result
+        assert result is not None and result.added == 1 << len(extras), result
         stored = dict(store.execute('SELECT "flow.id", "event.extra" FROM flow'))
     assert stored["CMIX0"] is None and by_record["CMIX0"] is None
     for mask in range(1, 1 << len(extras)):

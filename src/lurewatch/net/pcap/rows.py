@@ -114,6 +114,12 @@ def flow_row(f: Flow, path: str, fid: str) -> Row:
         "destination.packets": f.rpkts,
         "flow.state": state,
         "flow.history": hist,
+        # Zeek's own counters; this sensor does not count them.
+        "flow.missed_bytes": None,
+        "source.ip_bytes": None,
+        "destination.ip_bytes": None,
+        "source.local": None,
+        "destination.local": None,
         "event.extra": orjson.dumps(extra).decode() if extra else None,
     }
 
