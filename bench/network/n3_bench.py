@@ -1,14 +1,15 @@
 """How long the N3 flow baselines and detections take over a month of flows.
 
     python bench/network/n3_bench.py [--rows 10000000] [--hosts 2000] [--db path.duckdb]
-                                     [--memory-limit 1.5GB]
+                                     [--memory-mb 1536]
 
 Generates `--rows` flows straight into a DuckDB store with SQL over `range()` (no Python row
 loop): `--hosts` workstations over 30 days browsing a long tail of web destinations (a few
 popular, most rare), DNS and file shares inside, NTP, some high ports. Planted on top: beacons
 (5-minute jittered, 20 hosts, the last week), exfiltration days, multi-hour sessions and HTTP
-on port 1177. Then a fresh process times the flow baselines and each N3 detection, prints
-what fired and its peak memory (DuckDB included).
+on port 1177. Event and flow ids have the shape and length of Zeek's. Then a fresh process
+times the flow baselines and each N3 detection under DuckDB's memory bound for analytics (as
+`lurewatch detect` runs them), and prints what fired and the peak memory (DuckDB included).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from lurewatch.detections.context import DetectionContext
 from lurewatch.detections.registry import all_detections
 from lurewatch.schema import column_names
 from lurewatch.store import Store
+from lurewatch.store.analytics_memory import analytics_memory
 from lurewatch.store.db import q
 
 START = "TIMESTAMP '2026-02-01 00:00:00'"
@@ -55,7 +57,7 @@ _HIGH_PORTS = "[5228, 3478, 8801, 5222, 1935, 8883, 9000, 7680]"
 
 _NORMAL = f"""
 WITH g AS (
-    SELECT i, i % {{hosts}} AS h,
+    SELECT i, i % {{hosts}} AS h, 'C' || left(md5(i::VARCHAR), 17) AS uid,
            ((i * 2654435761) % 1000003) / 1000003.0 AS u,
            ((i * 40503 + 17) % 65521) / 65521.0 AS v,
            ((i * 22695477 + 1) % 1048573) / 1048573.0 AS w
@@ -67,14 +69,21 @@ WITH g AS (
                 ELSE {HABITS} + CAST(floor(pow(w, 2) * {DESTINATIONS - HABITS}) AS BIGINT)
            END AS d
     FROM g
-), c AS (SELECT *, {_MIX} AS kind, 1000 + (h + CAST(floor(w * 3) AS BIGINT)) % 8 AS dh FROM k)
+), c AS (
+    SELECT *, {_MIX} AS kind, 1000 + (h + CAST(floor(w * 3) AS BIGINT)) % 8 AS dh,
+           {START} + to_microseconds(CAST(i * ({DAYS} * 86400000000.0 / {{rows}}) AS BIGINT))
+               + to_seconds(CAST(v * 600 AS BIGINT)) AS ts,
+           round(0.2 + v * v * 120, 3) AS duration
+    FROM k
+)
 SELECT
-    'n' || i::VARCHAR AS "event.id",
-    {START} + to_microseconds(CAST(i * ({DAYS} * 86400000000.0 / {{rows}}) AS BIGINT))
-        + to_seconds(CAST(v * 600 AS BIGINT)) AS "@timestamp",
+    -- Ids as Zeek's conn.log gives them (uid, start and duration in microseconds): reading
+    -- them is much of what the analytics' memory holds.
+    concat('zeek:', uid, ':', epoch_us(ts), ':', CAST(duration * 1e6 AS BIGINT)) AS "event.id",
+    ts AS "@timestamp",
     NULL::TIMESTAMP AS "event.end",
     'bench-conn.log' AS "log.file.path", i AS "log.offset", 'zeek' AS "observer.type",
-    'C' || i::VARCHAR AS "flow.id",
+    uid AS "flow.id",
     CASE WHEN kind IN ('dns', 'ntp') THEN 'udp' ELSE 'tcp' END AS "network.transport",
     CASE kind WHEN 'web' THEN 'ssl' WHEN 'http' THEN 'http' WHEN 'dns' THEN 'dns'
               WHEN 'smb' THEN 'smb' WHEN 'ntp' THEN 'ntp' ELSE NULL END AS "network.protocol",
@@ -92,7 +101,7 @@ SELECT
     CASE WHEN kind = 'web' AND (u < 0.8 OR d >= {HABITS}) THEN 'www.site' || d::VARCHAR || '.example'
          WHEN kind = 'http' AND (u < 0.6 OR d >= {HABITS}) THEN 'cdn' || (d % 2000)::VARCHAR || '.example'
          WHEN kind = 'ntp' THEN 'time.cloudflare.com' ELSE NULL END AS "destination.domain",
-    round(0.2 + v * v * 120, 3) AS "flow.duration",
+    duration AS "flow.duration",
     CAST(200 + floor(u * v * 20000) AS BIGINT) AS "source.bytes",
     CAST(800 + floor(v * 300000) AS BIGINT) AS "destination.bytes",
     CAST(4 + floor(v * 40) AS BIGINT) AS "source.packets",
@@ -103,7 +112,12 @@ SELECT
 FROM c
 """
 
-# Planted attacks, each a SELECT over its own range(): (label, rows, SQL).
+# Planted attacks, each a SELECT over its own range(): (label, rows, SQL). They give every
+# column but the counters only Zeek writes (left null).
+_ZEEK_COUNTERS = (
+    "flow.missed_bytes", "source.ip_bytes", "destination.ip_bytes", "source.local",
+    "destination.local",
+)  # fmt: skip
 _PLANTED = [
     (
         "beacons: 20 hosts every 5 min (±10%) for the last 7 days",
@@ -157,8 +171,9 @@ def generate(path: str, rows: int, hosts: int) -> None:
         cols = ", ".join(q(c) for c in column_names("flow"))
         sql = _NORMAL.format(rows=rows - planted, hosts=hosts)
         store.execute(f"INSERT INTO flow ({cols}) {sql}")
+        given = ", ".join(q(c) for c in column_names("flow") if c not in _ZEEK_COUNTERS)
         for label, _, select in _PLANTED:
-            store.execute(f"INSERT INTO flow ({cols}) {select}")
+            store.execute(f"INSERT INTO flow ({given}) {select}")
             print(f"  planted {label}")
         total = store.count("flow")
     print(f"generated {total:,} flows in {time.perf_counter() - t0:.1f} s")
@@ -168,24 +183,25 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def measure(path: str, memory_limit: str | None) -> None:
+def measure(path: str, memory_mb: int | None) -> None:
     settings = Settings()
+    bound = memory_mb or settings.store.analytics_memory_mb
     dets = [d for d in all_detections() if d.clause == "N3" and isinstance(d, QueryDetection)]
-    with Store(path) as store:
+    with Store(path) as store, analytics_memory(store, bound):
         store.execute("SET enable_progress_bar = false")
-        if memory_limit:
-            store.execute(f"SET memory_limit = '{memory_limit}'")
+        print(f"DuckDB bounded to {bound} MB, as `lurewatch detect` runs")
         t0 = time.perf_counter()
         rows = build_flow_baselines(store, settings)
         t_base = time.perf_counter() - t0
-        print(f"baselines: {rows:,} rows in {t_base:.1f} s")
+        print(f"baselines: {rows:,} rows in {t_base:.1f} s (peak RSS so far {_peak_mb():.0f} MB)")
         ctx = DetectionContext(settings=settings, store=store)
         fired: dict[str, int] = {}
         for det in dets:
             t1 = time.perf_counter()
             found = det.run(ctx)
             fired[det.id] = len(found)
-            print(f"{det.id:<24} {len(found):>6} alert(s) in {time.perf_counter() - t1:6.1f} s")
+            took = time.perf_counter() - t1
+            print(f"{det.id:<24} {len(found):>6} alert(s) in {took:6.1f} s ({_peak_mb():.0f} MB)")
         total = time.perf_counter() - t0
     print(
         f"total (baselines + {len(dets)} detections): {total:.1f} s, peak RSS {_peak_mb():.0f} MB"
@@ -197,7 +213,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rows", type=int, default=10_000_000)
     ap.add_argument("--hosts", type=int, default=2000)
     ap.add_argument("--db", help="store to (re)use; default: a temporary file")
-    ap.add_argument("--memory-limit", help="DuckDB memory_limit for the timed run, e.g. 1.5GB")
+    ap.add_argument(
+        "--memory-mb", type=int, help="DuckDB's bound (default: [store] analytics_memory_mb)"
+    )
     args = ap.parse_args(argv)
     tmp = None
     path = args.db
@@ -211,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
         child.join()
         if child.exitcode:
             return child.exitcode
-    measure(path, args.memory_limit)
+    measure(path, args.memory_mb)
     if tmp is not None:
         tmp.cleanup()
     return 0

@@ -28,6 +28,7 @@ def demo(
     from lurewatch.incidents.build import build_incidents
     from lurewatch.pipeline.expand_links import expand_pending
     from lurewatch.pipeline.ingest import ingest_paths
+    from lurewatch.store.analytics_memory import analytics_memory
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = out or Path(tmp) / "mail"
@@ -40,10 +41,11 @@ def demo(
             summary = ingest_paths(store, [folder], data.settings, data.world.resolver, workers=1)
             if not json:
                 show_summary(summary)
-            expand_pending(store, data.settings, offline=True)
-            build_baselines(store, data.settings)
-            run_detections(DetectionContext(settings=data.settings, store=store))
-            build_incidents(store, data.settings)
+            with analytics_memory(store, data.settings.store.analytics_memory_mb):
+                expand_pending(store, data.settings, offline=True)
+                build_baselines(store, data.settings)
+                run_detections(DetectionContext(settings=data.settings, store=store))
+                build_incidents(store, data.settings)
     if not json:
         console.print(
             f"\nAlerts (the store is {db}; try `lurewatch alerts --db {db} --json`, "

@@ -38,9 +38,14 @@ def detect(
     from lurewatch.detections.engine import run_detections
     from lurewatch.incidents.build import build_incidents
     from lurewatch.pipeline.expand_links import expand_pending
+    from lurewatch.store.analytics_memory import analytics_memory
 
     settings = settings_from(config, offline)
-    with open_store(db) as store, console.status("expanding shortened links") as status:
+    with (
+        open_store(db) as store,
+        analytics_memory(store, settings.store.analytics_memory_mb),
+        console.status("expanding shortened links") as status,
+    ):
         expanded = expand_pending(store, settings)
         status.update("learning baselines")
         baselines = build_baselines(store, settings)
