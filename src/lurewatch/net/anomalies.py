@@ -40,6 +40,7 @@ _SPEC = (
     ("ip_fragment_anomaly", "N2", "overlapping, tiny or inconsistent IP fragments", "medium"),
     ("ip_header_anomaly", "N2", "an IP or transport header that breaks its standard", "medium"),
     ("arp_binding_change", "N2", "an IP address answered in ARP from a second MAC while the first held it", "medium"),
+    ("nd_binding_change", "N2", "an IPv6 address advertised in Neighbor Discovery from a second MAC while the first held it", "medium"),
     # -- N1: a protocol where it does not belong, or breaking its own syntax -----------------
     ("protocol_port_mismatch", "N1", "a protocol on a port registered to another service", "medium"),
     ("port_protocol_unidentified", "N1", "a well-known port carrying a protocol that is not its own", "medium"),

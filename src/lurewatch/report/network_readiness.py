@@ -59,8 +59,9 @@ def network_reasons(cid: str, comp: dict[str, Any]) -> list[str]:
         )
     if cid == "N3" and not comp["packet_analysis"]:
         reasons.append(
-            "no packet captures: ARP spoofing (gratuitous ARP moving an address to another "
-            "machine) is blind, as Zeek and Suricata do not log ARP"
+            "no packet captures: ARP and IPv6 ND spoofing (gratuitous ARP or neighbour "
+            "advertisements moving an address to another machine) are blind, as Zeek and "
+            "Suricata log neither"
         )
     if cid == "N3" and comp["share_flows_named"] < 0.2:
         reasons.append(

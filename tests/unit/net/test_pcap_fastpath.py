@@ -4,6 +4,7 @@ pcapng packet handler, and the Dissector alone, over traffic that takes every br
 from __future__ import annotations
 
 import json
+import socket
 import struct
 from collections import Counter
 from pathlib import Path
@@ -103,6 +104,16 @@ def mixed_traffic() -> list[Frame]:
         body = struct.pack("!HHBBH", 1, 0x0800, 6, 4, 2) + mac + bytes([10, 0, 0, 1])
         body += b"\x02\0\0\0\0\x23" + bytes([10, 0, 0, 23])
         frames.append((T0 + 12 + n, b"\xff" * 6 + mac + b"\x08\x06" + body))
+    # and the IPv6 gateway's, in neighbour advertisements (ND spoofing): the two come from
+    # different addresses, so two shares keep them together only by sending all ND to one
+    gateway, all_nodes = (socket.inet_pton(socket.AF_INET6, a) for a in ("fe80::1", "ff02::1"))
+    for n, (mac, src) in enumerate(
+        ((b"\x02\0\0\0\0\x01", "fe80::1"), (b"\x02\0\0\0\0\x66", "fe80::66"))
+    ):
+        advert = b"\x88\0\0\0" + struct.pack("!I", 0x20000000) + gateway + b"\x02\x01" + mac
+        head = struct.pack("!IHBB", 0x60000000, len(advert), 58, 255)
+        head += socket.inet_pton(socket.AF_INET6, src) + all_nodes
+        frames.append((T0 + 14 + n, b"\x33\x33\0\0\0\x01" + mac + b"\x86\xdd" + head + advert))
     return sorted(frames, key=lambda f: f[0])
 
 

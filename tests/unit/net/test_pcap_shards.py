@@ -182,6 +182,7 @@ def test_the_shares_add_up_to_one_reader(
     assert all(sizes), sizes  # every share had traffic of its own
     names = Counter(json.loads(r)[1].get("anomaly.name") for r in rows)
     assert names["icmp_reply_without_request"] and names["tcp_rst_without_connection"]
+    assert names["arp_binding_change"] == names["nd_binding_change"] == 1  # each reader's claims
     assert unused["pcap non-IP frame"] == 3  # ARP
 
 

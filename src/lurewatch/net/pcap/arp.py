@@ -6,12 +6,8 @@ tools (arpspoof, ettercap, bettercap) exploit that: they announce the gateway's 
 victim's, from their own MAC, and the traffic flows through them, to be read or rewritten
 (credentials captured, pages and downloads swapped for phishing ones).
 
-Like arpwatch, lurewatch keeps the binding each address was last seen with in ARP and reports
-an address answered from a second MAC while the first still held it (within
-`REBIND_WINDOW_SECONDS`): one machine replacing another that recently spoke is what spoofing
-does, and what a failover of a cluster's address without a shared virtual MAC does. An address
-given to another machine after the first went quiet (a DHCP lease reused, a replaced card) is
-not reported. Probes (sender address 0.0.0.0, RFC 5227) bind nothing.
+lurewatch reports an address answered from a second MAC while the first still held it
+(lurewatch.net.pcap.bindings). Probes (sender address 0.0.0.0, RFC 5227) bind nothing.
 
 An Ethernet/IPv4 ARP message whose address lengths are not 6 and 4, or that is shorter than
 its lengths say, breaks RFC 826 and is reported as malformed.
@@ -22,9 +18,9 @@ from __future__ import annotations
 import struct
 from typing import NamedTuple
 
+from lurewatch.net.pcap.bindings import AddressBindings, mac_text
+
 ETHERTYPE_ARP = 0x0806
-REBIND_WINDOW_SECONDS = 600.0
-MAX_BINDINGS = 1 << 16  # addresses remembered; a LAN has far fewer, a flood must not grow it
 
 HEAD = struct.Struct("!HHBBH")  # hardware type, protocol type, their lengths, operation
 BODY = struct.Struct("!6s4s6s4s")  # sender MAC and IP, target MAC and IP (Ethernet, IPv4)
@@ -39,15 +35,11 @@ class Finding(NamedTuple):
     detail: str
 
 
-def mac_text(mac: bytes) -> str:
-    return ":".join(f"{b:02x}" for b in mac)
-
-
 class ArpWatch:
-    """The last hardware address and time of every IP address seen in ARP."""
+    """ARP messages judged against the LAN's address bindings."""
 
-    def __init__(self) -> None:
-        self.bindings: dict[bytes, tuple[bytes, float]] = {}
+    def __init__(self, bindings: AddressBindings) -> None:
+        self.bindings = bindings
 
     def message(self, data: bytes, off: int, fend: int, cut: bool, ts: float) -> Finding | None:
         """Judge the ARP message at `data[off:fend]`; a finding, or None."""
@@ -76,11 +68,8 @@ class ArpWatch:
         sha, spa, _, tpa = BODY.unpack_from(data, off + HEAD.size)
         if spa == _NO_IP:
             return None  # a probe: the sender claims no address yet
-        held = self.bindings.pop(spa, None)
-        self.bindings[spa] = (sha, ts)  # last in the dict: the order is that of last sight
-        if len(self.bindings) > MAX_BINDINGS:
-            del self.bindings[next(iter(self.bindings))]  # the address seen longest ago
-        if held is None or held[0] == sha or ts - held[1] > REBIND_WINDOW_SECONDS:
+        held = self.bindings.claim(spa, sha, ts)
+        if held is None:
             return None
         what = "announcement" if tpa == spa else _OPERATIONS.get(op, f"operation {op}")
         return Finding(

@@ -164,7 +164,10 @@ class Dissector:
             if fend < t + 8 or end < t + 8:
                 self._short(pending, number, ts, src, dst, "icmp", snapped, end - t, 8)
                 return
-            f = icmp_packet(self.table, data, t, end, fend, proto, src, dst, ts, number, pending)
+            hops = data[off + 7] if version == 6 else 0
+            f = icmp_packet(
+                self.table, data, t, end, fend, proto, src, dst, ts, number, pending, hops
+            )
             pending = None
         else:
             f = self.table.live((proto, src, 0, dst, 0), ts)

@@ -44,8 +44,12 @@ def _counterparts(pairs: dict[int, int]) -> dict[int, int]:
 
 ICMP4_COUNTERPART = _counterparts(ICMP4_PAIRS)
 ICMP6_COUNTERPART = _counterparts(ICMP6_PAIRS)
-ICMP4_REPLIES = frozenset(ICMP4_PAIRS.values())
-ICMP6_REPLIES = frozenset(ICMP6_PAIRS.values())
+# Replies that need no request before them: routers advertise themselves unasked and every few
+# minutes (ICMP 9, ICMPv6 134), hosts announce a new address or MAC with unsolicited neighbour
+# advertisements (136) and their multicast groups with listener reports (131), and the answers
+# to solicitations sent to a multicast group come from addresses the solicitation did not name.
+ICMP4_REPLIES = frozenset(ICMP4_PAIRS.values()) - {9}
+ICMP6_REPLIES = frozenset(ICMP6_PAIRS.values()) - {131, 134, 136}
 
 
 def ipv4_options_problem(options: bytes) -> str | None:

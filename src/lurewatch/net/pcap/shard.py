@@ -5,7 +5,8 @@ whose pair it owns (the costly part), so a large capture is analysed on every co
 packets, both ways, share its two addresses and so its reader; so do the fragments of its
 datagrams. An ICMP error goes to the reader of the conversation it quotes, which is where the
 check of errors about packets never seen can look for it. Frames that carry no IP go to the
-first reader, as does whatever is too short to tell.
+first reader, as does whatever is too short to tell, and so does IPv6 Neighbor Discovery: the
+reader that sees ARP sees every address's claims (lurewatch.net.pcap.bindings).
 
 Where the result differs from a single reader's, and why it is left so:
 - ICMP errors of one type and code that one router sends one host (a traceroute to several
@@ -30,6 +31,7 @@ from typing import NamedTuple
 
 from lurewatch.net.pcap.headers import walk_ipv6
 from lurewatch.net.pcap.linktypes import ip_start
+from lurewatch.net.pcap.ndp import MESSAGES as ND_MESSAGES
 from lurewatch.net.pcap.tunnels import IP_TUNNEL_PROTOCOLS, MAX_DEPTH, inner_frame
 
 # The bytes of an Ethernet frame that decide the share of a plain TCP or UDP packet over IPv4
@@ -100,12 +102,10 @@ def pair_of(data: bytes, base: int, caplen: int, link: int, depth: int = 0) -> i
                 return pair_of(data, inner.offset, stop - inner.offset, inner.link, depth + 1)
         icmp = walk.offset
         quoted = icmp + 8
-        if (
-            walk.proto == 58
-            and walk.fragment is None
-            and quoted + 40 <= end
-            and data[icmp] in _ICMP6_ERRORS
-        ):
-            a, b = data[quoted + 23], data[quoted + 39]
+        if walk.proto == 58 and walk.fragment is None and icmp < end:
+            if data[icmp] in ND_MESSAGES:
+                return 0
+            if quoted + 40 <= end and data[icmp] in _ICMP6_ERRORS:
+                a, b = data[quoted + 23], data[quoted + 39]
         return a ^ b
     return 0

@@ -12,8 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 from lurewatch.net.pcap.application import Application
 from lurewatch.net.pcap.arp import ArpWatch
+from lurewatch.net.pcap.bindings import AddressBindings
 from lurewatch.net.pcap.flow import Flow, FlowKey, wire
 from lurewatch.net.pcap.frames import ethernet_problem, frame_row
+from lurewatch.net.pcap.ndp import nd_message
 from lurewatch.net.pcap.rows import anomaly_rows, flow_id, flow_row, orphan_row
 from lurewatch.readers.records import Reject
 
@@ -48,7 +50,8 @@ class FlowTable:
         # While a tunnel's inner packet is analysed: the tunnel flow and what it carried, given
         # to the flows that packet starts (lurewatch.net.pcap.tunnels).
         self.carrier: tuple[Flow, Inner] | None = None
-        self.arp_watch = ArpWatch()
+        self.bindings = AddressBindings()  # ARP's and Neighbor Discovery's, together
+        self.arp_watch = ArpWatch(self.bindings)
 
     def new(
         self,
@@ -170,6 +173,31 @@ class FlowTable:
             ("arp: " + detail, frame[6:12], b""),
             lambda: frame_row(frame, number, ts, detail, self.name, name, "arp"),
         )
+
+    def neighbour_discovery(
+        self,
+        f: Flow,
+        data: bytes,
+        t: int,
+        end: int,
+        cut: bool,
+        hops: int,
+        src: bytes,
+        dst: bytes,
+        number: int,
+        ts: float,
+    ) -> None:
+        """An IPv6 Neighbor Discovery message of flow `f` (lurewatch.net.pcap.ndp): an address
+        moved is one row per address and destination, as in ARP; a message that breaks the
+        standard is a finding of its flow."""
+        found = nd_message(self.bindings, data, t, end, cut, hops, src, ts)
+        if found is None:
+            return
+        name, address, detail = found
+        if address is None:
+            f.flag(name, number, ts, detail, "ndp")
+        else:
+            self.orphan(name, number, ts, address, dst, "ipv6-icmp", detail)
 
     def rows(self) -> Iterator[Item]:
         """Rows of the flows finished so far (each flow's row, then its findings)."""
