@@ -14,7 +14,7 @@ from pcapkit import T0, Frame, Result, capture
 
 ROUTER, HOST, PEER, SPOOFER = "fe80::1", "fe80::23", "fe80::40", "fe80::66"
 ALL_NODES, UNSPECIFIED = "ff02::1", "::"
-ROUTER_MAC, SPOOFER_MAC, HOST_MAC = (bytes.fromhex(m) for m in ("020000000001", "020000000066", "020000000023"))  # fmt: skip
+ROUTER_MAC, SPOOFER_MAC, HOST_MAC, PEER_MAC = (bytes.fromhex(m) for m in ("020000000001", "020000000066", "020000000023", "020000000040"))  # fmt: skip
 SOURCE_LL, TARGET_LL = 1, 2
 
 
@@ -91,7 +91,29 @@ def test_a_solicitation_from_a_spoofed_address_moves_it_too(tmp_path: Path) -> N
     )
     (found,) = binding_changes(r)
     assert found["source.ip"] == HOST
-    assert str(found["anomaly.detail"]).startswith("neighbour solicitation gives fe80::23")
+    detail = str(found["anomaly.detail"])
+    assert detail.startswith("neighbour solicitation from fe80::23 sent by 02:00:00:00:00:66")
+
+
+def test_a_router_advertisement_sent_in_the_routers_name_from_another_machine(
+    tmp_path: Path,
+) -> None:
+    """kill_router6: a router advertisement with the router's address and no link-layer option,
+    router lifetime 0, from the attacker's MAC: hosts drop the router."""
+    r = capture(
+        tmp_path,
+        frames(
+            (0, ROUTER, ALL_NODES, router_advertisement(ROUTER_MAC), ROUTER_MAC),
+            (30, ROUTER, ALL_NODES, router_advertisement(None), SPOOFER_MAC),
+        ),
+    )
+    (found,) = binding_changes(r)
+    assert (found["source.ip"], found["destination.ip"]) == (ROUTER, ALL_NODES)
+    detail = str(found["anomaly.detail"])
+    assert detail == (
+        "router advertisement from fe80::1 sent by 02:00:00:00:00:66, 30 s after "
+        "02:00:00:00:00:01 held it"
+    )
 
 
 def test_the_routine_traffic_of_an_ipv6_lan_is_not_flagged(tmp_path: Path) -> None:
@@ -104,7 +126,7 @@ def test_the_routine_traffic_of_an_ipv6_lan_is_not_flagged(tmp_path: Path) -> No
         # the peer to the host, not from the multicast group the question went to
         (11, HOST, ALL_NODES, neighbour_advertisement(HOST, HOST_MAC), HOST_MAC),
         (12, HOST, solicited_node(PEER), neighbour_solicitation(PEER, HOST_MAC), HOST_MAC),
-        (12.001, PEER, HOST, neighbour_advertisement(PEER, HOST_MAC[:5] + b"\x40", 0x60000000), HOST_MAC),
+        (12.001, PEER, HOST, neighbour_advertisement(PEER, PEER_MAC, 0x60000000), PEER_MAC),
         # the same MACs again, and an address that moves after its holder went quiet
         (300, HOST, ALL_NODES, neighbour_advertisement(HOST, HOST_MAC), HOST_MAC),
         (1300, SPOOFER, ALL_NODES, neighbour_advertisement(PEER, SPOOFER_MAC), SPOOFER_MAC),

@@ -18,6 +18,7 @@ from lurewatch.net.pcap.flow import OTHER_IDLE, TCP_IDLE, UDP_IDLE, Flow, looks_
 from lurewatch.net.pcap.fragments import Datagram, Fragments
 from lurewatch.net.pcap.icmp import icmp_packet
 from lurewatch.net.pcap.linktypes import ETHERNET, ip_start
+from lurewatch.net.pcap.ndp import MESSAGES as ND_MESSAGES
 from lurewatch.net.pcap.table import FlowTable
 from lurewatch.net.pcap.tcp import (
     is_new_connection,
@@ -164,10 +165,12 @@ class Dissector:
             if fend < t + 8 or end < t + 8:
                 self._short(pending, number, ts, src, dst, "icmp", snapped, end - t, 8)
                 return
-            hops = data[off + 7] if version == 6 else 0
-            f = icmp_packet(
-                self.table, data, t, end, fend, proto, src, dst, ts, number, pending, hops
-            )
+            f = icmp_packet(self.table, data, t, end, fend, proto, src, dst, ts, number, pending)
+            if proto == 58 and data[t] in ND_MESSAGES:
+                # the hop limit, and the MAC that sent the frame (Ethernet only)
+                hops, mac = data[off + 7], data[base + 6 : base + 12] if link == ETHERNET else b""
+                at = (t, min(end, fend), end > fend)
+                self.table.neighbour_discovery(f, data, at, hops, mac, src, dst, number, ts)
             pending = None
         else:
             f = self.table.live((proto, src, 0, dst, 0), ts)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from lurewatch.net.pcap import headers
 from lurewatch.net.pcap.flow import ICMP_IDLE, Flow, FlowKey
-from lurewatch.net.pcap.ndp import MESSAGES
 from lurewatch.net.pcap.table import FlowTable
 
 
@@ -25,10 +24,8 @@ def icmp_packet(
     ts: float,
     number: int,
     pending: list[tuple[str, str]] | None,
-    hop_limit: int,
 ) -> Flow:
-    """Count one ICMP message (header at `t`, IP packet ending at `end`, the frame at `fend`)
-    to its flow; Neighbor Discovery messages are judged too (`hop_limit`: the IPv6 header's)."""
+    """Count one ICMP message (header at `t`, IP packet ending at `end`) to its flow."""
     v6 = proto == 58
     itype, code = data[t], data[t + 1]
     counterpart = (headers.ICMP6_COUNTERPART if v6 else headers.ICMP4_COUNTERPART).get(itype)
@@ -63,9 +60,6 @@ def icmp_packet(
                 ts,
                 f"ICMP{'v6' if v6 else ''} error type {itype} code {code} about a packet that was never seen",
             )
-    if v6 and itype in MESSAGES:
-        cut = end > fend
-        table.neighbour_discovery(f, data, t, min(end, fend), cut, hop_limit, src, dst, number, ts)
     for name, detail in pending or ():
         f.flag(name, number, ts, detail)
     return f

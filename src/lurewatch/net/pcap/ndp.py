@@ -47,11 +47,18 @@ def nd_message(
     end: int,
     cut: bool,
     hop_limit: int,
+    frame_mac: bytes,
     src: bytes,
     ts: float,
 ) -> Finding | None:
-    """Judge the ND message whose ICMPv6 header is at `t` (readable to `end`; `cut`: the
-    capture's snap length cut it); a finding, or None."""
+    """Judge the ND message from `src` whose ICMPv6 header is at `t` (readable to `end`;
+    `cut`: the capture's snap length cut it; `frame_mac`: the MAC that sent its frame, b""
+    when the link names none); a finding, or None.
+
+    Two claims are judged: the frame's sender holds the message's source address (so a router
+    advertisement sent in the router's name from another machine, as kill_router6 does, moves
+    the address even without a link-layer option), and the link-layer option's MAC holds the
+    address the message is about (a neighbour advertisement's target, else the source)."""
     itype = data[t]
     what, options = MESSAGES[itype]
     if hop_limit != 255:
@@ -81,17 +88,20 @@ def nd_message(
         if kind == wanted and length == 1 and o + 8 <= end:
             mac = data[o + 2 : o + 8]
         o += length * 8
-    if mac is None or itype == 137:
-        return None  # no address claimed (a redirect's link-layer option is another host's)
-    address = data[t + 8 : t + 24] if itype == 136 else src
-    if address == _UNSPECIFIED:
-        return None  # duplicate address detection: the sender claims no address yet
-    held = bindings.claim(address, mac, ts)
-    if held is None:
-        return None
-    return Finding(
-        "nd_binding_change",
-        address,
-        f"{what} gives {ip_text(address)} to {mac_text(mac)}, {ts - held[1]:.0f} s after "
-        f"{mac_text(held[0])} held it",
-    )
+    claims = []
+    # (a source of :: is duplicate address detection: the sender claims no address yet)
+    if frame_mac and src != _UNSPECIFIED:
+        claims.append((src, frame_mac, f"{what} from {ip_text(src)} sent by"))
+    if mac is not None and itype != 137:  # (a redirect's option names another host's MAC)
+        address = data[t + 8 : t + 24] if itype == 136 else src
+        if address != _UNSPECIFIED:
+            claims.append((address, mac, f"{what} gives {ip_text(address)} to"))
+    found = None
+    for address, claimed, how in claims:
+        held = bindings.claim(address, claimed, ts)
+        if held is not None and found is None:
+            detail = (
+                f"{how} {mac_text(claimed)}, {ts - held[1]:.0f} s after {mac_text(held[0])} held it"
+            )
+            found = Finding("nd_binding_change", address, detail)
+    return found

@@ -178,19 +178,19 @@ class FlowTable:
         self,
         f: Flow,
         data: bytes,
-        t: int,
-        end: int,
-        cut: bool,
+        at: tuple[int, int, bool],
         hops: int,
+        mac: bytes,
         src: bytes,
         dst: bytes,
         number: int,
         ts: float,
     ) -> None:
-        """An IPv6 Neighbor Discovery message of flow `f` (lurewatch.net.pcap.ndp): an address
-        moved is one row per address and destination, as in ARP; a message that breaks the
-        standard is a finding of its flow."""
-        found = nd_message(self.bindings, data, t, end, cut, hops, src, ts)
+        """An IPv6 Neighbor Discovery message of flow `f` (lurewatch.net.pcap.ndp; `at`: its
+        header, where it can be read to, whether the snap length cut it; `mac`: the frame's
+        sender, when the link names one): an address moved is one row per address and
+        destination, as in ARP; a message that breaks the standard is a finding of its flow."""
+        found = nd_message(self.bindings, data, *at, hops, mac, src, ts)
         if found is None:
             return
         name, address, detail = found
