@@ -156,7 +156,9 @@ _SQL_TYPES = {
     "int": "BIGINT",
     "port": "INTEGER",
     "double": "DOUBLE",
-    "bool": "BOOLEAN",  # T and F, as the record reader's (1 and 0 too)
+    # T, F, 1 and 0 as the record reader reads them (DuckDB also takes true, yes and the like,
+    # which the record reader rejects: no sensor writes them)
+    "bool": "BOOLEAN",
 }
 # Element types of sets and vectors written as JSON lists, with the SQL type of an element (None:
 # text). Others (times, intervals, doubles) stay the field's text: rare in conn.log.
@@ -294,10 +296,8 @@ def _json_value(expr: str, zeek_type: str, h: ConnHeader) -> str:
     """A field's value as JSON text, as the record reader writes it. Integers are their own
     text (to_json costs several times more, over millions of rows), and so are booleans; a
     set or vector of names or integers is a list (an unset element null, an empty one "")."""
-    if zeek_type in ("count", "int", "port"):
-        return f"CAST({expr} AS VARCHAR)"
-    if zeek_type == "bool":
-        return f"CAST({expr} AS VARCHAR)"  # true or false
+    if zeek_type in ("count", "int", "port", "bool"):
+        return f"CAST({expr} AS VARCHAR)"  # a bool is read as one: true or false
     head, _, inner = zeek_type.partition("[")
     element = inner.removesuffix("]")
     if head in ("set", "vector", "table") and element in _LIST_ELEMENTS:

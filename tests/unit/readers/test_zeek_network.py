@@ -557,7 +557,7 @@ def test_readiness_says_what_conn_logs_alone_cannot_show(tmp_path: Path) -> None
     assert any("syntax anomalies are blind" in r for r in n1["reasons"])
     assert n1["completeness"]["flow_sensors"] == ["zeek"]
     assert any("server name" in r for r in report["N3"]["reasons"])
-    assert any("ARP spoofing" in r for r in report["N3"]["reasons"])  # no packets read
+    assert any("ARP and IPv6 ND spoofing" in r for r in report["N3"]["reasons"])  # no packets
 
 
 def test_scanner_hosts_are_exempt_from_out_of_flow_alerts(tmp_path: Path) -> None:
