@@ -99,7 +99,8 @@ _RULES: tuple[tuple[str, str, str], ...] = (
         f"f.tr = 'tcp' AND f.expected IS NOT NULL AND len(f.protos) = 0 "
         f"AND f.hist LIKE 'S%' AND f.hist LIKE '%h%' AND f.hist LIKE '%D%' AND f.hist LIKE '%d%' "
         f"AND coalesce(f.obytes, 0) >= {UNIDENTIFIED_MIN_BYTES} "
-        "AND coalesce(f.missed, 0) = 0",
+        # (rows stored before missed_bytes had a column of its own keep it in the JSON)
+        "AND coalesce(f.missed, TRY_CAST(json_extract_string(f.extra, '$.missed_bytes') AS BIGINT), 0) = 0",
         "'a two-way conversation on ' || f.tr || '/' || f.dport || ' (registered to ' || upper(f.expected) || ') that no protocol analyzer recognised'",
     ),
 )
@@ -135,7 +136,7 @@ def _prepared(sensors: tuple[str, ...], files: list[str] | None) -> str:
                        "source.port" AS sport, "destination.ip" AS dip,
                        "destination.port" AS dport, coalesce("flow.state", '') AS state,
                        coalesce("flow.history", '') AS hist, "source.bytes" AS obytes,
-                       "flow.missed_bytes" AS missed, coalesce("network.protocol", '') AS np
+                       "flow.missed_bytes" AS missed, "event.extra" AS extra, coalesce("network.protocol", '') AS np
                 FROM flow WHERE "observer.type" IN ({listed}){only}
             ) f
         ) f WHERE {_CANDIDATE}

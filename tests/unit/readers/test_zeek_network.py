@@ -409,6 +409,21 @@ def test_ordinary_connections_imply_no_protocol_anomaly(tmp_path: Path, line: st
         assert not any(n.startswith(("protocol", "port", "tcp_synack")) for n in found), found
 
 
+def test_a_conversation_the_sensor_saw_only_in_part_is_not_unidentified(tmp_path: Path) -> None:
+    """Bytes Zeek missed leave its analyzers nothing to recognise: no verdict on the port,
+    whether missed_bytes is the column or, in rows stored before it had one, the JSON."""
+    parts = conn_line("CGAP", "ShADadFf", service="-", dport=443).split("\t")
+    parts[FIELDS.index("missed_bytes")] = "1200"
+    with _ingest(tmp_path, {"conn.log": conn_log(["\t".join(parts)])}) as store:
+        assert store.scalar('SELECT "flow.missed_bytes" FROM flow') == 1200
+        assert not anomalies(store)
+        store.execute(
+            'UPDATE flow SET "flow.missed_bytes" = NULL, "event.id" = \'old\', '
+            """"event.extra" = '{"missed_bytes":1200}'"""
+        )
+        assert derive_flow_state_anomalies(store) == 0
+
+
 def zeek_log(path: str, fields: str, types: str, rows: list[str]) -> str:
     lines = [
         "#separator \\x09",
