@@ -3,8 +3,8 @@
 conn.log is the one log that runs to hundreds of millions of lines; turning each line into a
 Python dict and back into columns costs more than everything else an ingest does. When a file
 is a single-header TSV conn.log, DuckDB reads, types and inserts it in one statement instead
-(its times are read in a pass of their own first when the store already holds flows, for the
-duplicate check: `store.repeats`), with the same row content and the same `event.id` as the
+(when the store already holds flows, a pass of its own first looks for the log's ids among
+them: `_stored_ids`), with the same row content and the same `event.id` as the
 record-by-record path in `zeek_net` (so the two never store one connection twice). Anything
 unusual — JSON, several header blocks, values that do not convert — returns None, and the
 record-by-record reader, which reports each problem exactly, takes the file.
@@ -34,7 +34,6 @@ from lurewatch.readers.zeek_names import normalize_service_sql
 from lurewatch.readers.zeek_net import CONN_MAPPED
 from lurewatch.schema import column_names
 from lurewatch.store.db import Store, lit, q
-from lurewatch.store.repeats import Span, repeat_filter
 
 KIND = "zeek"
 _REQUIRED = ("ts", "uid", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "proto")
@@ -193,16 +192,29 @@ def _source(path: Path, h: ConnHeader, rejects_table: str) -> str:
     )
 
 
-def _span(store: Store, path: Path, h: ConnHeader) -> Span | None:
-    """The span of the file's connection start times, read by DuckDB before the insert so
-    the duplicate check reads only the stored flows of that span (`store.repeats`). Only the
-    times are converted; a line the insert will reject may widen the span, never narrow it."""
-    types = ["DECIMAL(18,6)" if f == "ts" else "VARCHAR" for f in h.fields]
-    first, last = store.execute(
-        f"SELECT {_micros('min(ts)')}, {_micros('max(ts)')} "
-        f"FROM {_read_csv(path, h, types, 'ignore_errors=true')}"
-    )[0]
-    return None if first is None else Span(first, last)
+def _stored_ids(store: Store, path: Path, h: ConnHeader, table: str) -> int:
+    """Write the ids of the log's connections that `flow` already holds into `table`; returns
+    how many. Read before the insert, so the insert checks nothing when there are none (the
+    usual case) and only against these when there are.
+
+    Only the fields of the id are converted. A conn record's id holds its start time, and a
+    stored row with that id was stored with that time (`@timestamp`), so the join asks for
+    both: DuckDB then reads only the stored row groups whose times lie within the log's, by
+    the least and greatest time of the log it pushes into the scan. A line the insert will
+    reject may add an id to look for, never take one away."""
+    types = ["DECIMAL(18,6)" if f in ("ts", "duration") else "VARCHAR" for f in h.fields]
+    options = f"nullstr={lit(h.unset)}, ignore_errors=true"
+    start_us = _micros(q("ts"))
+    dur_us = _micros(q("duration")) if "duration" in h.fields else "NULL"
+    ids = (
+        f"SELECT concat('zeek:', {q('uid')}, ':', {start_us}, ':', {dur_us}) AS id, "
+        f"make_timestamp({start_us}) AS ts FROM {_read_csv(path, h, types, options)}"
+    )
+    store.execute(
+        f'CREATE OR REPLACE TEMP TABLE {q(table)} AS SELECT DISTINCT t."event.id" AS id '
+        f'FROM flow t JOIN ({ids}) b ON t."@timestamp" = b.ts AND t."event.id" = b.id'
+    )
+    return int(store.scalar(f"SELECT count(*) FROM {q(table)}"))
 
 
 def _micros(expr: str) -> str:
@@ -332,14 +344,14 @@ def bulk_load_conn(store: Store, path: Path) -> BulkResult | None:
     """Load one conn.log into `flow` in bulk; None when the file needs the record-by-record path.
 
     One pass: DuckDB reads, converts and inserts; lines it cannot read or convert are kept in
-    a rejects table and returned as Rejects. (When the store holds flows, the file's times are
-    read first, for the duplicate check.) The records are counted (and a second header
+    a rejects table and returned as Rejects. (When the store holds flows, the ids it already
+    holds are looked for first, and left out.) The records are counted (and a second header
     looked for) in a thread of its own while DuckDB, which releases the interpreter, inserts:
     the insert is undone when the count finds the file is several logs in one."""
     header = read_header(path)
     if header is None or not _types_supported(header):
         return None
-    table = "lw_conn_rejects"
+    table, stored = "lw_conn_rejects", "lw_conn_stored_ids"
     cols = ", ".join(q(c) for c in column_names("flow"))
     # Flows have no order of their own. Kept in the file's order, DuckDB's parallel reader
     # hands the insert small ordered pieces, written as many partly filled row groups: a third
@@ -352,12 +364,10 @@ def bulk_load_conn(store: Store, path: Path) -> BulkResult | None:
         counting = pool.submit(count_data_lines, path)
         store.execute("BEGIN TRANSACTION")
         try:
-            # Into an empty store nothing can repeat: no time span to read, no check.
-            repeats = (
-                repeat_filter(store, "flow", _span(store, path, header))
-                if store.has_rows("flow")
-                else ""
-            )
+            # Into an empty store nothing can repeat: nothing to look for.
+            repeats = ""
+            if store.has_rows("flow") and _stored_ids(store, path, header, stored):
+                repeats = f' WHERE b."event.id" NOT IN (SELECT id FROM {q(stored)})'
             inserted = store.execute(
                 f"INSERT INTO flow ({cols}) SELECT {cols} FROM "
                 f"(SELECT {_row_select(path, header)} FROM {_source(path, header, table)}) b"
@@ -375,7 +385,7 @@ def bulk_load_conn(store: Store, path: Path) -> BulkResult | None:
             store.execute("ROLLBACK")
             raise
         finally:
-            for name in (table, table + "_scan"):
+            for name in (table, table + "_scan", stored):
                 store.execute(f"DROP TABLE IF EXISTS {q(name)}")
         if data_lines is None:
             store.execute("ROLLBACK")

@@ -244,6 +244,17 @@ def test_bulk_load_twice_adds_nothing_and_gzip_works(tmp_path: Path) -> None:
         assert again is not None and again.read == 3 and again.added == 0
 
 
+def test_connections_the_record_reader_stored_are_not_stored_again_in_bulk(tmp_path: Path) -> None:
+    log = tmp_path / "conn.log"
+    unanswered = conn_line("CAAA4", "S", state="S0", duration="-", obytes="-", rbytes="-")
+    log.write_text(conn_log([*ROWS, unanswered]))
+    with Store(tmp_path / "s.duckdb") as store:
+        store.insert("flow", python_rows(log)[1:])  # all but the first, by the other path
+        result = bulk_load_conn(store, log)
+        assert result is not None and result.read == 4 and result.added == 1
+        assert store.count("flow") == 4
+
+
 def test_a_later_log_and_an_overlapping_one_add_only_their_new_connections(
     tmp_path: Path,
 ) -> None:
