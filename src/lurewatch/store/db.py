@@ -33,9 +33,10 @@ _ARROW_TYPES: dict[str, pa.DataType] = {
 # FSST) spends most of a bulk write analysing these and saves little. zstd writes flow ids and
 # JSON cheaply; event ids are stored as they are: zstd spent 1.3-1.4 s of the 8-9 s of CPU a
 # 2 million record conn.log ingest takes on them, to halve their 100 MB. Uncompressed, that
-# ingest is 12% faster for a store 27% larger (158 -> 201 MB), and reading ids back is faster. Other tables keep the default: their hashed ids gained less
-# (0.1 s per million call records), and repeating values (addresses, paths, command lines) take
-# several times less room with it.
+# ingest is 12% faster for a store 27% larger (158 -> 201 MB), and reading ids back is faster.
+# Other tables keep the default: their hashed ids gained less (0.1 s per million call
+# records), and repeating values (addresses, paths, command lines) take several times less
+# room with it.
 COMPRESSION = {"flow": {"event.id": "uncompressed", "flow.id": "zstd", "event.extra": "zstd"}}
 
 # DuckDB's row group: appends in whole multiples of it never rewrite a partly filled group.
