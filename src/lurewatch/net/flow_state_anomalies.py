@@ -100,7 +100,8 @@ _RULES: tuple[tuple[str, str, str], ...] = (
         f"AND f.hist LIKE 'S%' AND f.hist LIKE '%h%' AND f.hist LIKE '%D%' AND f.hist LIKE '%d%' "
         f"AND coalesce(f.obytes, 0) >= {UNIDENTIFIED_MIN_BYTES} "
         # (rows stored before missed_bytes had a column of its own keep it in the JSON)
-        "AND coalesce(f.missed, TRY_CAST(json_extract_string(f.extra, '$.missed_bytes') AS BIGINT), 0) = 0",
+        "AND coalesce(f.missed, "
+        "TRY_CAST(json_extract_string(f.extra, '$.missed_bytes') AS BIGINT), 0) = 0",
         "'a two-way conversation on ' || f.tr || '/' || f.dport || ' (registered to ' || upper(f.expected) || ') that no protocol analyzer recognised'",
     ),
 )
@@ -136,7 +137,8 @@ def _prepared(sensors: tuple[str, ...], files: list[str] | None) -> str:
                        "source.port" AS sport, "destination.ip" AS dip,
                        "destination.port" AS dport, coalesce("flow.state", '') AS state,
                        coalesce("flow.history", '') AS hist, "source.bytes" AS obytes,
-                       "flow.missed_bytes" AS missed, "event.extra" AS extra, coalesce("network.protocol", '') AS np
+                       "flow.missed_bytes" AS missed, "event.extra" AS extra,
+                       coalesce("network.protocol", '') AS np
                 FROM flow WHERE "observer.type" IN ({listed}){only}
             ) f
         ) f WHERE {_CANDIDATE}
