@@ -16,39 +16,22 @@ connection's uid (`flow.id`) identifies it in the log.
 
 from __future__ import annotations
 
-import gzip
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, cast
 
 import duckdb
-import numpy as np
 import orjson
 
-from lurewatch.readers.log_stream import GZIP_MAGIC, STREAM_ERRORS
 from lurewatch.readers.records import Reject
-from lurewatch.readers.zeek import unescape
+from lurewatch.readers.zeek_conn_head import ConnHeader, count_data_lines, read_header
 from lurewatch.readers.zeek_names import normalize_service_sql
 from lurewatch.readers.zeek_net import CONN_MAPPED
 from lurewatch.schema import column_names
 from lurewatch.store.db import Store, lit, q
 
 KIND = "zeek"
-_REQUIRED = ("ts", "uid", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "proto")
-_HEAD_BYTES = 1 << 16
-_SCAN_CHUNK = 1 << 22
-
-
-@dataclass
-class ConnHeader:
-    lines: int  # header lines before the first record
-    fields: list[str]
-    types: list[str]
-    unset: str = "-"
-    empty: str = "(empty)"
-    set_sep: str = ","
 
 
 @dataclass
@@ -56,90 +39,6 @@ class BulkResult:
     read: int
     added: int
     rejects: list[Reject] = field(default_factory=list)
-
-
-def _open(path: Path) -> IO[bytes]:
-    with path.open("rb") as probe:
-        gz = probe.read(2) == GZIP_MAGIC
-    if gz:
-        return cast(IO[bytes], gzip.GzipFile(path, "rb"))
-    return path.open("rb")
-
-
-def read_header(path: Path) -> ConnHeader | None:
-    """The header of a TSV conn.log that the bulk path can take, else None."""
-    try:
-        with _open(path) as fh:
-            head = fh.read(_HEAD_BYTES)
-    except (*STREAM_ERRORS, OSError):
-        return None
-    lines = head.split(b"\n")
-    if not lines or lines[0].rstrip(b"\r") != b"#separator \\x09":
-        return None
-    meta: dict[str, str] = {}
-    count = 0
-    for raw in lines[:-1]:  # the last piece may be cut by the read size
-        line = raw.decode("utf-8", "replace").rstrip("\r")
-        if not line.startswith("#"):
-            break
-        count += 1
-        key, _, value = line.partition("\t")
-        meta[key] = value
-    else:
-        return None  # no record within the head: nothing worth a bulk load
-    fields = meta.get("#fields", "").split("\t")
-    types = meta.get("#types", "").split("\t")
-    if meta.get("#path") != "conn" or len(fields) != len(types) or len(set(fields)) != len(fields):
-        return None
-    if any(f not in fields for f in _REQUIRED) or any('"' in f or "'" in f for f in fields):
-        return None
-    return ConnHeader(
-        count,
-        fields,
-        types,
-        unescape(meta.get("#unset_field", "-")),
-        unescape(meta.get("#empty_field", "(empty)")),
-        unescape(meta.get("#set_separator", ",")) or ",",
-    )
-
-
-def count_data_lines(path: Path) -> int | None:
-    """The lines that hold records (neither comments nor blank), or None when `#fields` appears
-    more than once: concatenated logs carry one header per part, for the record reader.
-
-    Counting here, in the pass that looks for headers anyway, tells how many records the file
-    holds (DuckDB's reader skips blank lines without a word). This pass runs beside DuckDB's
-    insert on the same cores, so it is kept cheap: the newlines of a chunk are found once (a
-    vectorised compare), which gives both the line count and the blank lines (two newlines in a
-    row); comments are rare after the header, so a chunk is searched for them only when it holds
-    a `#` at all."""
-    lines = comments = blanks = fields = 0
-    # The previous chunk's last bytes go before the next: a mark cut by the read size is still
-    # found, and 8 bytes cannot hold a whole `\n#fields\t` to be counted twice. A file starts
-    # as if after a newline.
-    tail = b"\n"
-    last = b""
-    try:
-        with _open(path) as fh:
-            while chunk := fh.read(_SCAN_CHUNK):
-                newlines = np.flatnonzero(np.frombuffer(chunk, dtype=np.uint8) == 10)
-                lines += len(newlines)
-                blanks += int(np.count_nonzero(np.diff(newlines) == 1))
-                if tail.endswith(b"\n") and chunk.startswith(b"\n"):
-                    blanks += 1  # a blank line whose two newlines the read size parted
-                if b"#" in chunk or b"#" in tail:
-                    joined = tail + chunk
-                    start = len(tail) - 1  # two-byte marks may begin at the tail's last byte
-                    comments += joined.count(b"\n#", start)
-                    fields += joined.count(b"\n#fields\t")
-                    if fields > 1:
-                        return None
-                tail, last = (tail + chunk[-8:])[-8:], chunk
-    except (*STREAM_ERRORS, OSError):
-        return None  # damaged: the record-by-record reader reports where
-    if lines and not last.endswith(b"\n"):
-        lines += 1  # a last line without its newline
-    return lines - comments - blanks if fields == 1 else None
 
 
 # Zeek types as the types DuckDB's CSV reader converts to while reading: a value that does not

@@ -16,7 +16,7 @@ from lurewatch.config import Settings
 from lurewatch.enrich.dns import OfflineResolver
 from lurewatch.net.flow_state_anomalies import derive_flow_state_anomalies
 from lurewatch.pipeline.ingest import ingest_paths
-from lurewatch.readers import zeek_conn_bulk
+from lurewatch.readers import zeek_conn_head
 from lurewatch.readers.records import Reject
 from lurewatch.readers.zeek_conn_bulk import bulk_load_conn
 from lurewatch.readers.zeek_names import normalize_service, normalize_service_sql, weird_anomaly
@@ -361,10 +361,10 @@ def test_record_count_does_not_depend_on_where_reads_cut_the_file(
     text = conn_log(ROWS[:3]) + "\n\n\n\n" + "#close\t2020\n" + "\n"
     log = tmp_path / "conn.log"
     log.write_text(text)
-    monkeypatch.setattr(zeek_conn_bulk, "_SCAN_CHUNK", chunk)
-    assert zeek_conn_bulk.count_data_lines(log) == 3
+    monkeypatch.setattr(zeek_conn_head, "_SCAN_CHUNK", chunk)
+    assert zeek_conn_head.count_data_lines(log) == 3
     log.write_text(text + conn_log(ROWS[:1]))
-    assert zeek_conn_bulk.count_data_lines(log) is None
+    assert zeek_conn_head.count_data_lines(log) is None
 
 
 def _ingest(tmp_path: Path, files: dict[str, str]) -> Store:
