@@ -19,6 +19,7 @@ import struct
 from typing import NamedTuple
 
 from lurewatch.net.pcap.bindings import AddressBindings, mac_text
+from lurewatch.net.pcap.rows import ip_text
 
 ETHERTYPE_ARP = 0x0806
 
@@ -76,10 +77,6 @@ class ArpWatch:
             "arp_binding_change",
             spa,
             tpa,
-            f"ARP {what} gives {_ip(spa)} to {mac_text(sha)}, {ts - held[1]:.0f} s after "
+            f"ARP {what} gives {ip_text(spa)} to {mac_text(sha)}, {ts - held[1]:.0f} s after "
             f"{mac_text(held[0])} held it",
         )
-
-
-def _ip(raw: bytes) -> str:
-    return ".".join(str(b) for b in raw)
