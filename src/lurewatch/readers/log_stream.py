@@ -7,7 +7,7 @@ from __future__ import annotations
 import gzip
 import zlib
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 GZIP_MAGIC = b"\x1f\x8b"
 # Errors a damaged gzip stream raises part-way through; what was read before it stands.
@@ -27,6 +27,15 @@ def open_text_log(path: str | Path) -> IO[str]:
     if magic == GZIP_MAGIC:
         return gzip.open(path, "rt", encoding=_ENCODING, errors="backslashreplace", newline="\n")
     return open(path, encoding=_ENCODING, errors="backslashreplace", newline="\n")  # noqa: SIM115
+
+
+def open_binary_log(path: str | Path) -> IO[bytes]:
+    """A log's bytes, inflated when the file is gzip (by magic bytes, not name)."""
+    with open(path, "rb") as probe:
+        magic = probe.read(2)
+    if magic == GZIP_MAGIC:
+        return cast(IO[bytes], gzip.open(path, "rb"))
+    return open(path, "rb")  # noqa: SIM115 - closed by the caller's with
 
 
 def stream_error_reason(exc: BaseException, lines_read: int) -> str:

@@ -19,8 +19,6 @@ Times are UTC without tzinfo. `event.id` hashes the record's content with its ke
 
 from __future__ import annotations
 
-import gzip
-import io
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -29,7 +27,12 @@ from typing import Any
 
 import orjson
 
-from lurewatch.readers.log_stream import GZIP_MAGIC, STREAM_ERRORS, stream_error_reason, text_head
+from lurewatch.readers.log_stream import (
+    STREAM_ERRORS,
+    open_binary_log,
+    stream_error_reason,
+    text_head,
+)
 from lurewatch.readers.records import Reject
 from lurewatch.readers.suricata_anomalies import alert_rows, anomaly_rows
 from lurewatch.readers.suricata_app import (
@@ -84,15 +87,6 @@ def looks_like_eve(head: bytes) -> bool:
     return bool(_EVE_TIMESTAMP.match(first)) and _EVE_TYPE.search(first) is not None
 
 
-def _open(path: Path) -> gzip.GzipFile | io.BufferedReader:
-    """The file's bytes, inflated when it is gzip (by magic bytes, not name)."""
-    with open(path, "rb") as probe:
-        magic = probe.read(2)
-    if magic == GZIP_MAGIC:
-        return gzip.open(path, "rb")
-    return open(path, "rb")  # noqa: SIM115 - closed by the caller's with
-
-
 def _short(reason: str) -> str:
     return reason.splitlines()[0][:300] if reason else reason
 
@@ -102,7 +96,7 @@ def read_eve(path: Path, unused: Counter[str]) -> Iterator[Item]:
     that cannot be read; records of other event types are counted in `unused`."""
     file = str(path)
     try:
-        fh = _open(path)
+        fh = open_binary_log(path)
     except OSError as exc:
         yield Reject(KIND, file, None, f"cannot open: {exc.strerror or exc}")
         return

@@ -5,14 +5,12 @@ records it read.
 
 from __future__ import annotations
 
-import gzip
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, cast
 
 import numpy as np
 
-from lurewatch.readers.log_stream import GZIP_MAGIC, STREAM_ERRORS
+from lurewatch.readers.log_stream import STREAM_ERRORS, open_binary_log
 from lurewatch.readers.zeek import unescape
 
 _REQUIRED = ("ts", "uid", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "proto")
@@ -30,18 +28,10 @@ class ConnHeader:
     set_sep: str = ","
 
 
-def _open(path: Path) -> IO[bytes]:
-    with path.open("rb") as probe:
-        gz = probe.read(2) == GZIP_MAGIC
-    if gz:
-        return cast(IO[bytes], gzip.GzipFile(path, "rb"))
-    return path.open("rb")
-
-
 def read_header(path: Path) -> ConnHeader | None:
     """The header of a TSV conn.log that the bulk path can take, else None."""
     try:
-        with _open(path) as fh:
+        with open_binary_log(path) as fh:
             head = fh.read(_HEAD_BYTES)
     except (*STREAM_ERRORS, OSError):
         return None
@@ -92,7 +82,7 @@ def count_data_lines(path: Path) -> int | None:
     tail = b"\n"
     last = b""
     try:
-        with _open(path) as fh:
+        with open_binary_log(path) as fh:
             while chunk := fh.read(_SCAN_CHUNK):
                 newlines = np.flatnonzero(np.frombuffer(chunk, dtype=np.uint8) == 10)
                 lines += len(newlines)

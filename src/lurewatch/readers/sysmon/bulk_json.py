@@ -20,12 +20,13 @@ import numpy as np
 import orjson
 import pyarrow as pa
 
+from lurewatch.readers.log_stream import STREAM_ERRORS
 from lurewatch.readers.records import Reject
 from lurewatch.readers.sysmon import bulk_map
 from lurewatch.readers.sysmon.bulk_map import Mapper
 from lurewatch.readers.sysmon.json_reader import map_line
 from lurewatch.readers.sysmon.rows import Row, SysmonMapper, source_label
-from lurewatch.readers.sysmon.streams import STREAM_ERRORS, read_error, read_file
+from lurewatch.readers.sysmon.streams import read_error, read_file
 from lurewatch.util.prefetch import prefetch
 
 BLOCK_BYTES = 1 << 25  # the statement costs milliseconds to plan: blocks of ~20,000 lines

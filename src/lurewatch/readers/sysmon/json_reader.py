@@ -15,11 +15,12 @@ from typing import IO
 
 import orjson
 
+from lurewatch.readers.log_stream import STREAM_ERRORS
 from lurewatch.readers.records import Reject
 from lurewatch.readers.sysmon.json_shapes import unpack
 from lurewatch.readers.sysmon.json_skip import UnusedLines
 from lurewatch.readers.sysmon.rows import Row, SysmonMapper
-from lurewatch.readers.sysmon.streams import STREAM_ERRORS, read_error, read_file
+from lurewatch.readers.sysmon.streams import read_error, read_file
 
 _NOT_EVENT = "JSON object is no Windows event (no EventID, winlog.event_id or Event.System)"
 

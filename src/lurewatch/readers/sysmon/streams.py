@@ -1,31 +1,20 @@
-"""Opening a log for reading as bytes, plain or gzip (by its magic bytes, not its name).
+"""Opening a Sysmon log for reading as bytes, plain or gzip (by its magic bytes, not its name:
+lurewatch.readers.log_stream), an unreadable file being one Reject.
 
 Winlogbeat file output and shared data sets often come compressed; a stream cut short raises
-one of STREAM_ERRORS part way, and what was read before it stands.
+one of log_stream.STREAM_ERRORS part way, and what was read before it stands.
 """
 
 from __future__ import annotations
 
-import gzip
-import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, TypeVar, cast
+from typing import IO, TypeVar
 
+from lurewatch.readers.log_stream import open_binary_log
 from lurewatch.readers.records import Reject
 from lurewatch.readers.sysmon.rows import SysmonMapper
-
-GZIP_MAGIC = b"\x1f\x8b"
-STREAM_ERRORS = (EOFError, OSError, zlib.error)
-
-
-def open_binary(path: Path) -> IO[bytes]:
-    with path.open("rb") as probe:
-        magic = probe.read(2)
-    if magic == GZIP_MAGIC:
-        return cast(IO[bytes], gzip.open(path, "rb"))
-    return path.open("rb")
 
 
 def read_error(exc: BaseException, where: str) -> str:
@@ -56,6 +45,6 @@ def read_file(
 def open_or_reject(name: str) -> IO[bytes] | Reject:
     """The file open for reading (plain or gzip), or the Reject saying why it cannot be."""
     try:
-        return open_binary(Path(name))
+        return open_binary_log(Path(name))
     except OSError as exc:
         return Reject("file", name, None, f"cannot read file: {exc.strerror or exc}")

@@ -12,9 +12,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from lurewatch.readers.log_stream import STREAM_ERRORS
 from lurewatch.readers.records import Reject
 from lurewatch.readers.sysmon.rows import Row, SysmonMapper, provider_of
-from lurewatch.readers.sysmon.streams import STREAM_ERRORS, read_error, read_file
+from lurewatch.readers.sysmon.streams import read_error, read_file
 from lurewatch.readers.sysmon.xml_split import event_texts
 
 Fields = tuple[str | None, Any, Any, Any, Any, dict[str, Any]]
